@@ -1,0 +1,1 @@
+Console.WriteLine("ZkSync benchmarks: not yet implemented.");
