@@ -1,0 +1,579 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using ZkSync.Client.Internal;
+
+namespace ZkSync.Client;
+
+public sealed partial class ZooKeeperClient : IConnectionOwner
+{
+    private static readonly CancellationToken CanceledToken = new(canceled: true);
+    private readonly ZooKeeperClientOptions _options;
+    private readonly ConnectionString _connectionString;
+    private readonly string? _chroot;
+    private readonly List<ZooKeeperAuthInfo> _authInfo;
+    private readonly ILogger _logger;
+    private readonly ZkClientMetrics _metrics;
+    private readonly Tracker _tracker;
+    private readonly EventDispatcher _dispatcher;
+    private readonly WatchRegistry _watches = new();
+    private readonly Channel<ZkRequest> _outgoing = Channel.CreateUnbounded<ZkRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<ZkRequest> _deadlines = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Lock _stateGate = new();
+    private readonly Task _sessionLoop;
+    private readonly Task _timerLoop;
+    private readonly int _requestedTimeoutMs;
+    private readonly long _requestTimeoutMs = -1;
+    private ZooKeeperSessionState _state = ZooKeeperSessionState.Connecting;
+    private ZooKeeperSessionInfo _info = new(ZooKeeperSessionState.Connecting, 0, TimeSpan.Zero, null, 0);
+    private long _sessionId;
+    private byte[] _password = new byte[16];
+    private int _negotiatedTimeoutMs;
+    private long _lastZxid;
+    private long _lastHeard = Environment.TickCount64;
+    private ZkConnection? _connection;
+    private CancellationTokenSource? _connectionCts;
+    private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _closing;
+    private volatile bool _pingQueued;
+    private int _disposed;
+
+    /// <summary>Raised, in order and on the event dispatcher, whenever <see cref="State"/> changes.</summary>
+    public event EventHandler<ZooKeeperSessionStateChangedEventArgs>? StateChanged;
+
+    /// <summary>The current state.</summary>
+    public ZooKeeperSessionState State => Volatile.Read(ref _info).State;
+
+    /// <summary>A snapshot of the session: state, id, negotiated timeout, connected server, last zxid.</summary>
+    public ZooKeeperSessionInfo Session
+    {
+        get
+        {
+            var info = Volatile.Read(ref _info);
+            return info with { LastZxid = Interlocked.Read(ref _lastZxid) };
+        }
+    }
+
+    /// <summary>The chroot of the connection string, or null.</summary>
+    public string? Chroot => _chroot;
+
+    /// <summary>
+    /// A token cancelled when the current connection ends (suspended, expired, closed or auth failed). Already cancelled
+    /// when the client is not connected. Take it while connected to tie work to "nothing has gone wrong since".
+    /// </summary>
+    public CancellationToken ConnectionLostToken
+    {
+        get
+        {
+            lock (_stateGate)
+            {
+                return _connectionCts?.Token ?? CanceledToken;
+            }
+        }
+    }
+
+    /// <summary>Number of requests sent and awaiting their reply on the current connection.</summary>
+    internal int PendingCount => _connection?.PendingCount ?? 0;
+
+    /// <summary>Number of registered watches.</summary>
+    internal int WatchCount => _watches.Count;
+
+    int IConnectionOwner.MaxFrameSize => _options.MaxFrameSize;
+
+    WatchRegistry IReplyContext.Watches => _watches;
+
+    string? IReplyContext.Chroot => _chroot;
+
+    /// <summary>Waits until the client is connected (state Connected or Reconnected).</summary>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>A task that completes when connected.</returns>
+    /// <exception cref="ZooKeeperException">AuthFailed, or SessionExpired when the session expired and is not renewed.</exception>
+    /// <exception cref="ObjectDisposedException">The client was disposed.</exception>
+    public Task WaitForConnectedAsync(CancellationToken cancellationToken = default)
+    {
+        Task task;
+        lock (_stateGate)
+        {
+            task = _connected.Task;
+        }
+
+        return cancellationToken.CanBeCanceled ? task.WaitAsync(cancellationToken) : task;
+    }
+
+    string IReplyContext.StripChroot(string serverPath) => StripChroot(serverPath);
+
+    private string StripChroot(string serverPath)
+    {
+        if (_chroot is null)
+        {
+            return serverPath;
+        }
+
+        if (serverPath.Length == _chroot.Length && serverPath == _chroot)
+        {
+            return "/";
+        }
+
+        return serverPath.Length > _chroot.Length && serverPath.StartsWith(_chroot, StringComparison.Ordinal) && serverPath[_chroot.Length] == '/'
+            ? serverPath[_chroot.Length..]
+            : serverPath;
+    }
+
+    void IConnectionOwner.OnNotification(ZooKeeperEventType type, string serverPath)
+    {
+        var path = StripChroot(serverPath);
+        var watchers = _watches.Materialize(type, path);
+        if (watchers.Count == 0)
+        {
+            return;
+        }
+
+        var watchEvent = new ZooKeeperWatchEvent(type, path, ZooKeeperSessionState.Connected);
+        foreach (var watcher in watchers)
+        {
+            _dispatcher.Post(watcher, watchEvent);
+        }
+    }
+
+    void IConnectionOwner.OnZxid(long zxid)
+    {
+        var current = Interlocked.Read(ref _lastZxid);
+        while (zxid > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _lastZxid, zxid, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    void IConnectionOwner.OnPingWritten() => _pingQueued = false;
+
+    private Exception? GetTerminalException()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return new ObjectDisposedException(nameof(ZooKeeperClient));
+        }
+
+        return State switch
+        {
+            ZooKeeperSessionState.AuthFailed => new ZooKeeperException(ZooKeeperErrorCode.AuthFailed, null,
+                "The ZooKeeper server rejected this client's credentials; the client is stopped."),
+            ZooKeeperSessionState.Expired when !_options.RenewExpiredSession => new ZooKeeperException(ZooKeeperErrorCode.SessionExpired),
+            ZooKeeperSessionState.Closed => new ObjectDisposedException(nameof(ZooKeeperClient)),
+            _ => null,
+        };
+    }
+
+    private void ThrowIfTerminal()
+    {
+        if (GetTerminalException() is { } exception)
+        {
+            throw exception;
+        }
+    }
+
+    private void SetState(ZooKeeperSessionState next, ZkConnection? connection = null)
+    {
+        ZooKeeperSessionState previous;
+        ZooKeeperSessionInfo info;
+        CancellationTokenSource? lostConnection = null;
+        lock (_stateGate)
+        {
+            previous = _state;
+            if (previous == next || previous is ZooKeeperSessionState.Closed or ZooKeeperSessionState.AuthFailed)
+            {
+                return;
+            }
+
+            _state = next;
+            var connected = next is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected;
+            info = new ZooKeeperSessionInfo(next, Interlocked.Read(ref _sessionId),
+                connected || next == ZooKeeperSessionState.Suspended ? TimeSpan.FromMilliseconds(_negotiatedTimeoutMs) : TimeSpan.Zero,
+                connected ? connection?.Server : null, Interlocked.Read(ref _lastZxid));
+            Volatile.Write(ref _info, info);
+            if (connected)
+            {
+                _connectionCts = new CancellationTokenSource();
+                _connected.TrySetResult();
+            }
+            else
+            {
+                lostConnection = _connectionCts;
+                _connectionCts = null;
+                if (_connected.Task.IsCompleted)
+                {
+                    _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+
+                var terminal = next switch
+                {
+                    ZooKeeperSessionState.Closed => new ObjectDisposedException(nameof(ZooKeeperClient)),
+                    ZooKeeperSessionState.AuthFailed => new ZooKeeperException(ZooKeeperErrorCode.AuthFailed),
+                    ZooKeeperSessionState.Expired when !_options.RenewExpiredSession => (Exception)new ZooKeeperException(ZooKeeperErrorCode.SessionExpired),
+                    _ => null,
+                };
+                if (terminal is not null)
+                {
+                    _connected.TrySetException(terminal);
+                    _ = _connected.Task.Exception; // observed: waiters see it; nobody waiting is fine.
+                }
+            }
+        }
+
+        if (lostConnection is not null)
+        {
+            // Flag is set synchronously; callbacks run on the thread pool, never on the socket loop.
+            _ = CancelAndDisposeAsync(lostConnection);
+        }
+
+        Log.SessionStateChanged(_logger, previous, next, info.SessionId, info.ConnectedServer, (int)info.NegotiatedTimeout.TotalMilliseconds);
+        var args = new ZooKeeperSessionStateChangedEventArgs(previous, info);
+        _dispatcher.Post(static state =>
+        {
+            var (client, eventArgs) = ((ZooKeeperClient, ZooKeeperSessionStateChangedEventArgs))state!;
+            client.StateChanged?.Invoke(client, eventArgs);
+        }, (this, args));
+    }
+
+    private async Task CancelAndDisposeAsync(CancellationTokenSource cts)
+    {
+        try
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Callbacks registered by users must not break the client.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Log.EventHandlerFailed(_logger, ex);
+        }
+        finally
+        {
+            cts.Dispose();
+        }
+    }
+
+    private int NegotiatedOrRequestedTimeoutMs => _negotiatedTimeoutMs > 0 ? _negotiatedTimeoutMs : _requestedTimeoutMs;
+
+    private async Task RunSessionLoopAsync()
+    {
+        var hosts = _connectionString.Hosts.ToArray();
+        Random.Shared.Shuffle(hosts);
+        var hostIndex = 0;
+        var failuresInRow = 0;
+        var token = _shutdown.Token;
+        while (!_closing)
+        {
+            try
+            {
+                if (failuresInRow > 0)
+                {
+                    // Jittered back-off even after an instant refusal, so a down ensemble never becomes a tight loop.
+                    var timeout = NegotiatedOrRequestedTimeoutMs;
+                    var jitter = Random.Shared.Next(0, Math.Max(1, Math.Min(1000, timeout / 10)));
+                    var passPause = failuresInRow % hosts.Length == 0 ? Math.Min(1000, timeout / 4) : 0;
+                    await Task.Delay(jitter + passPause, token).ConfigureAwait(false);
+                }
+
+                if (Interlocked.Read(ref _sessionId) != 0 && State == ZooKeeperSessionState.Suspended && IsLocallyExpired())
+                {
+                    ExpireSession("no server answered within 4/3 of the negotiated session timeout");
+                    if (!_options.RenewExpiredSession)
+                    {
+                        return;
+                    }
+                }
+
+                var (host, port) = hosts[hostIndex++ % hosts.Length];
+                var attempt = await ConnectOnceAsync(host, port, failuresInRow + 1, token).ConfigureAwait(false);
+                if (attempt == AttemptOutcome.Failed)
+                {
+                    failuresInRow++;
+                }
+                else if (attempt == AttemptOutcome.Stop)
+                {
+                    return;
+                }
+                else
+                {
+                    failuresInRow = 0;
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private enum AttemptOutcome
+    {
+        Failed,
+        Ran,
+        Stop,
+    }
+
+    private bool IsLocallyExpired()
+    {
+        var timeout = NegotiatedOrRequestedTimeoutMs;
+        return Environment.TickCount64 - Volatile.Read(ref _lastHeard) > timeout * 4L / 3;
+    }
+
+    private async Task<AttemptOutcome> ConnectOnceAsync(string host, int port, int attempt, CancellationToken token)
+    {
+        var server = FormattableString.Invariant($"{host}:{port}");
+        Log.Connecting(_logger, server, attempt);
+        ZkConnection? connection = null;
+        try
+        {
+            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
+            {
+                connectTimeout.CancelAfter(_options.ConnectTimeout);
+                try
+                {
+                    connection = await ZkConnection.OpenAsync(this, host, port, connectTimeout.Token).ConfigureAwait(false);
+                    var sessionId = Interlocked.Read(ref _sessionId);
+                    var response = await connection.HandshakeAsync(Interlocked.Read(ref _lastZxid), _requestedTimeoutMs, sessionId,
+                        _password, connectTimeout.Token).ConfigureAwait(false);
+                    if (response.TimeoutMs <= 0)
+                    {
+                        // Expired, unknown or wrong-password session (ZooKeeperServer.processConnectRequest).
+                        ExpireSession("the server reported the session expired");
+                        return _options.RenewExpiredSession ? AttemptOutcome.Ran : AttemptOutcome.Stop;
+                    }
+
+                    var reconnected = sessionId != 0 && response.SessionId == sessionId;
+                    Interlocked.Exchange(ref _sessionId, response.SessionId);
+                    _password = response.Password;
+                    _negotiatedTimeoutMs = response.TimeoutMs;
+                    Volatile.Write(ref _lastHeard, Environment.TickCount64);
+                    if (reconnected)
+                    {
+                        _metrics.Reconnects.Add(1);
+                    }
+
+                    _connection = connection;
+                    SetState(reconnected ? ZooKeeperSessionState.Reconnected : ZooKeeperSessionState.Connected, connection);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    Log.ConnectFailed(_logger, server, FormattableString.Invariant($"timed out after {_options.ConnectTimeout.TotalMilliseconds} ms"));
+                    return AttemptOutcome.Failed;
+                }
+            }
+
+            List<ZooKeeperAuthInfo> auth;
+            lock (_authInfo)
+            {
+                auth = [.. _authInfo];
+            }
+
+            var watches = _watches.Snapshot();
+            if (!watches.IsEmpty)
+            {
+                Log.RestoringWatches(_logger, watches.Data.Count + watches.Exist.Count + watches.Child.Count + watches.Persistent.Count + watches.PersistentRecursive.Count,
+                    server, Interlocked.Read(ref _lastZxid));
+            }
+
+            var failure = await connection.RunAsync(_outgoing.Reader, auth, watches, Interlocked.Read(ref _lastZxid)).ConfigureAwait(false);
+            _connection = null;
+            Volatile.Write(ref _lastHeard, connection.LastReceive);
+            if (_closing)
+            {
+                return AttemptOutcome.Stop;
+            }
+
+            _metrics.ConnectionsLost.Add(1);
+            switch (failure)
+            {
+                case SessionExpiredSignal:
+                    ExpireSession("the server reported the session expired");
+                    return _options.RenewExpiredSession ? AttemptOutcome.Ran : AttemptOutcome.Stop;
+                case AuthFailedSignal:
+                    Log.AuthFailed(_logger, server, string.Join(",", auth.Select(a => a.Scheme)));
+                    FailEverything(ZooKeeperErrorCode.AuthFailed, ZooKeeperSessionState.AuthFailed);
+                    SetState(ZooKeeperSessionState.AuthFailed);
+                    return AttemptOutcome.Stop;
+                case ZkProtocolException:
+                    Log.ProtocolError(_logger, server, failure);
+                    break;
+                default:
+                    Log.ConnectionLost(_logger, server, failure.Message);
+                    break;
+            }
+
+            SetState(ZooKeeperSessionState.Suspended);
+            return AttemptOutcome.Ran;
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ZkProtocolException or ObjectDisposedException)
+        {
+            Log.ConnectFailed(_logger, server, ex.Message);
+            return AttemptOutcome.Failed;
+        }
+        finally
+        {
+            _connection = null;
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private void ExpireSession(string reason)
+    {
+        var sessionId = Interlocked.Exchange(ref _sessionId, 0);
+        _password = new byte[16];
+        _negotiatedTimeoutMs = 0;
+        Log.SessionExpired(_logger, sessionId, reason);
+        _metrics.Expirations.Add(1);
+        FailEverything(ZooKeeperErrorCode.SessionExpired, ZooKeeperSessionState.Expired);
+        SetState(ZooKeeperSessionState.Expired);
+        if (_options.RenewExpiredSession && !_closing)
+        {
+            SetState(ZooKeeperSessionState.Connecting);
+        }
+    }
+
+    /// <summary>Fails queued requests and ends every watch with a final <see cref="ZooKeeperEventType.None"/> event.</summary>
+    private void FailEverything(ZooKeeperErrorCode code, ZooKeeperSessionState endState)
+    {
+        // No connection is running here, so nobody else reads the queue.
+        while (_outgoing.Reader.TryRead(out var request))
+        {
+            if (request is AuthRequest auth)
+            {
+                auth.Waiter.Fail(new ZooKeeperException(code));
+                continue;
+            }
+
+            request.Fail(code == ZooKeeperErrorCode.Ok
+                ? new ObjectDisposedException(nameof(ZooKeeperClient))
+                : new ZooKeeperException(code, request.Path));
+        }
+
+        foreach (var (watcher, path) in _watches.Clear())
+        {
+            _dispatcher.Post(watcher, new ZooKeeperWatchEvent(ZooKeeperEventType.None, path, endState));
+        }
+    }
+
+    private async Task RunTimerLoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(_requestedTimeoutMs / 30, 20, 250)));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false))
+            {
+                OnTick();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnTick()
+    {
+        var now = Environment.TickCount64;
+
+        // Request deadlines: requests share one timeout, so deadlines are in submission order.
+        while (_deadlines.TryPeek(out var head) && (head.IsCompleted || head.Deadline <= now))
+        {
+            _deadlines.TryDequeue(out _);
+            if (!head.IsCompleted)
+            {
+                head.Fail(new ZooKeeperException(ZooKeeperErrorCode.RequestTimeout, head.Path,
+                    FormattableString.Invariant($"The {OpName(head.OpCode)} request did not complete within the request timeout of {_options.RequestTimeout.TotalMilliseconds} ms; its outcome is unknown.")));
+            }
+        }
+
+        var connection = _connection;
+        if (connection is null || _negotiatedTimeoutMs <= 0)
+        {
+            return;
+        }
+
+        var timeout = _negotiatedTimeoutMs;
+        var readTimeout = timeout * 2 / 3;
+        var lastReceive = connection.LastReceive;
+        if (now - lastReceive > readTimeout)
+        {
+            connection.Abort(new TimeoutException(FormattableString.Invariant(
+                $"Nothing heard from {connection.Server} for {now - lastReceive} ms (2/3 of the {timeout} ms session timeout).")));
+            return;
+        }
+
+        // Ping when idle for 1/3 of the session timeout (at most 10 s), one at a time.
+        var pingInterval = Math.Min(timeout / 3, 10_000);
+        if (now - connection.LastSend >= pingInterval && !connection.PingOutstanding && !_pingQueued)
+        {
+            _pingQueued = true;
+            _outgoing.Writer.TryWrite(new PingRequest());
+        }
+    }
+
+    /// <summary>
+    /// Closes the session (ZooKeeper deletes its ephemeral nodes at once), stops the connection and fails anything
+    /// still queued. Idempotent; bounded in time even when no server answers.
+    /// </summary>
+    /// <returns>A task that completes when closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            await _sessionLoop.ConfigureAwait(false);
+            return;
+        }
+
+        var sessionId = Interlocked.Read(ref _sessionId);
+        if (_connection is not null && State is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected)
+        {
+            Log.ClosingSession(_logger, sessionId);
+            var close = new CloseSessionRequest { Tracker = _tracker, StartTimestamp = System.Diagnostics.Stopwatch.GetTimestamp() };
+            if (_metrics.InFlight.Enabled)
+            {
+                _metrics.InFlight.Add(1);
+            }
+
+            _closing = true;
+            _outgoing.Writer.TryWrite(close);
+            try
+            {
+                var wait = TimeSpan.FromMilliseconds(Math.Clamp(NegotiatedOrRequestedTimeoutMs / 2, 500, 5000));
+                await close.Task.WaitAsync(wait).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or ZooKeeperException)
+            {
+                Log.CloseSessionFailed(_logger, sessionId, ex.Message);
+            }
+        }
+
+        _closing = true;
+        _outgoing.Writer.TryComplete();
+        _connection?.Abort(new ObjectDisposedException(nameof(ZooKeeperClient)));
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        await _sessionLoop.ConfigureAwait(false);
+        await _timerLoop.ConfigureAwait(false);
+        FailEverything(ZooKeeperErrorCode.Ok, ZooKeeperSessionState.Closed);
+        while (_deadlines.TryDequeue(out var request))
+        {
+            request.Fail(new ObjectDisposedException(nameof(ZooKeeperClient)));
+        }
+
+        SetState(ZooKeeperSessionState.Closed);
+        await _dispatcher.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        _shutdown.Dispose();
+        _metrics.Dispose();
+    }
+}

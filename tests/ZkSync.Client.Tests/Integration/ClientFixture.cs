@@ -1,0 +1,87 @@
+using ZkSync.Client;
+
+namespace ZkSync.Client.Tests.Integration;
+
+/// <summary>Connects test clients to the real ensemble and gives each test its own znode namespace.</summary>
+internal static class TestClients
+{
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
+            ? value
+            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+
+    public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(30);
+
+    public static Task<ZooKeeperClient> ConnectAsync(TimeSpan? sessionTimeout = null, string? connectionString = null, Action<ZooKeeperClientOptions>? configure = null)
+    {
+        var options = new ZooKeeperClientOptions
+        {
+            ConnectionString = connectionString ?? ConnectionString,
+            SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(10),
+        };
+        configure?.Invoke(options);
+        using var cts = new CancellationTokenSource(Timeout);
+        return ZooKeeperClient.ConnectAsync(options, cancellationToken: cts.Token);
+    }
+
+    /// <summary>Creates a unique root for a test and returns a disposable that deletes it recursively.</summary>
+    public static async Task<TestRoot> CreateRootAsync(ZooKeeperClient client, string name)
+    {
+        var path = "/zksync-tests/" + name + "-" + Guid.NewGuid().ToString("N")[..12];
+        await EnsurePathAsync(client, "/zksync-tests");
+        await client.CreateAsync(path, ReadOnlyMemory<byte>.Empty);
+        return new TestRoot(client, path);
+    }
+
+    public static async Task EnsurePathAsync(ZooKeeperClient client, string path)
+    {
+        try
+        {
+            await client.CreateAsync(path, ReadOnlyMemory<byte>.Empty);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
+        {
+        }
+    }
+
+    public static async Task DeleteRecursiveAsync(ZooKeeperClient client, string path)
+    {
+        IReadOnlyList<string> children;
+        try
+        {
+            children = await client.GetChildrenAsync(path);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return;
+        }
+
+        foreach (var child in children)
+        {
+            await DeleteRecursiveAsync(client, ZkPath.Combine(path, child));
+        }
+
+        try
+        {
+            await client.DeleteAsync(path);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+        }
+    }
+}
+
+internal sealed class TestRoot(ZooKeeperClient client, string path) : IAsyncDisposable
+{
+    public string Path { get; } = path;
+
+    public string this[string child] => Path + "/" + child;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (client.State is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected)
+        {
+            await TestClients.DeleteRecursiveAsync(client, Path);
+        }
+    }
+}
