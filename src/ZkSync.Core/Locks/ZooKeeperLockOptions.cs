@@ -1,0 +1,52 @@
+using ZkSync.Client;
+
+namespace ZkSync.Locks;
+
+/// <summary>Settings of a <see cref="ZooKeeperLockProvider"/>.</summary>
+public sealed class ZooKeeperLockOptions
+{
+    /// <summary>The znode under which lock names live: <c>orders/42</c> → <c>{RootPath}/orders/42</c>. Default <c>/zksync/locks</c>.</summary>
+    public string RootPath { get; set; } = "/zksync/locks";
+
+    /// <summary>
+    /// The ACL of lock nodes and the parents the provider creates. Null (default): <see cref="ZooKeeperAcl.OpenUnsafe"/>
+    /// for an unauthenticated session.
+    /// </summary>
+    public IReadOnlyList<ZooKeeperAcl>? Acl { get; set; }
+
+    /// <summary>
+    /// What acquiring a lock again with the same <see cref="ZooKeeperLockRequest.OwnerId"/> does while it is held:
+    /// reentrant (a hold count) or an error. Default <see cref="LockReentrancy.Reentrant"/>.
+    /// </summary>
+    public LockReentrancy Reentrancy { get; set; } = LockReentrancy.Reentrant;
+}
+
+/// <summary>What acquiring a held lock again with the same owner id does.</summary>
+public enum LockReentrancy
+{
+    /// <summary>Returns a handle sharing the hold; the lock is released when every handle is disposed.</summary>
+    Reentrant = 0,
+
+    /// <summary>Throws <see cref="InvalidOperationException"/> ("already own this lock").</summary>
+    Error = 1,
+}
+
+/// <summary>How one acquisition is made.</summary>
+public sealed class ZooKeeperLockRequest
+{
+    /// <summary>Exclusive (default) or shared.</summary>
+    public ZooKeeperLockMode Mode { get; set; } = ZooKeeperLockMode.Exclusive;
+
+    /// <summary>
+    /// An optional owner id stored in the lock node's data (kafka-kit style): acquiring again with the same owner is
+    /// reentrant or an error (see <see cref="ZooKeeperLockOptions.Reentrancy"/>); null for anonymous, non-reentrant holds.
+    /// </summary>
+    public string? OwnerId { get; set; }
+
+    /// <summary>
+    /// An optional lease: the holder's node records its acquisition time and TTL, and a contender that finds the holder's
+    /// TTL expired deletes the holder's node (the evicted holder's <see cref="ZooKeeperLockHandle.Lost"/> fires). Null
+    /// (default): held until released or the session ends; never evicted.
+    /// </summary>
+    public TimeSpan? Ttl { get; set; }
+}
