@@ -1,0 +1,51 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using ZkSync.Client;
+
+namespace ZkSync.Client.Tests.Integration;
+
+/// <summary>
+/// Expires a live session the way ZooKeeper's own tests do: a second raw connection with the same session id and
+/// password, then closeSession on it. The server first closes the original connection, then ends the session.
+/// </summary>
+internal static class SessionKiller
+{
+    public static async Task ExpireAsync(ZooKeeperClient client, CancellationToken cancellationToken)
+    {
+        var sessionId = client.Session.SessionId;
+        var password = client.SessionPassword.ToArray();
+        var (host, port) = FirstHost(TestClients.ConnectionString);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(host, port, cancellationToken);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+
+        var connect = new byte[49];
+        BinaryPrimitives.WriteInt32BigEndian(connect, 45);
+        BinaryPrimitives.WriteInt32BigEndian(connect.AsSpan(4), 0);
+        BinaryPrimitives.WriteInt64BigEndian(connect.AsSpan(8), 0);
+        BinaryPrimitives.WriteInt32BigEndian(connect.AsSpan(16), 10000);
+        BinaryPrimitives.WriteInt64BigEndian(connect.AsSpan(20), sessionId);
+        BinaryPrimitives.WriteInt32BigEndian(connect.AsSpan(28), 16);
+        password.CopyTo(connect.AsSpan(32));
+        // Connect and closeSession in one write: the server handles them in order on this connection, so the client's
+        // own immediate reconnect (which would take the session back) cannot slip in between.
+        var close = new byte[12];
+        BinaryPrimitives.WriteInt32BigEndian(close, 8);
+        BinaryPrimitives.WriteInt32BigEndian(close.AsSpan(4), 1);
+        BinaryPrimitives.WriteInt32BigEndian(close.AsSpan(8), -11);
+        await stream.WriteAsync(connect.Concat(close).ToArray(), cancellationToken);
+
+        // Drain until the server closes the connection (it does after closeSession).
+        var buffer = new byte[256];
+        while (await stream.ReadAsync(buffer, cancellationToken) > 0)
+        {
+        }
+    }
+
+    private static (string Host, int Port) FirstHost(string connectionString)
+    {
+        var first = connectionString.Split('/')[0].Split(',')[0];
+        var colon = first.LastIndexOf(':');
+        return (first[..colon], int.Parse(first[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
