@@ -312,6 +312,13 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             {
                 return;
             }
+#pragma warning disable CA1031 // The session loop must survive anything one connection attempt throws.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Log.ConnectFailed(_logger, "(session loop)", ex.ToString());
+                failuresInRow++;
+            }
         }
     }
 

@@ -501,10 +501,11 @@ internal sealed class ZkConnection : IAsyncDisposable
         {
             request.OnReply(error, ref reader, _owner);
         }
-        catch (ZkProtocolException)
+        catch (Exception ex)
         {
-            request.Fail(new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, request.Path, "The server's reply was malformed; the connection was dropped."));
-            throw;
+            // Whatever went wrong decoding the reply, this request must not be left uncompleted.
+            request.Fail(new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, request.Path, "The server's reply was malformed; the connection was dropped.", ex));
+            throw ex is ZkProtocolException ? ex : new ZkProtocolException("Malformed reply: " + ex.Message, ex);
         }
     }
 
