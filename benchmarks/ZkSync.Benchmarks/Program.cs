@@ -1,1 +1,25 @@
-Console.WriteLine("ZkSync benchmarks: not yet implemented.");
+using System.Globalization;
+using System.Text.Json;
+using ZkSync.Benchmarks;
+
+var connection = Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
+    ? value
+    : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+var command = args.Length > 0 ? args[0] : "client";
+var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+
+switch (command)
+{
+    case "client":
+        foreach (var result in await ClientThroughputBenchmark.RunAsync(connection, 1000, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Min(3, seconds / 3))))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(result));
+        }
+
+        break;
+    default:
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds]");
+        return 2;
+}
+
+return 0;

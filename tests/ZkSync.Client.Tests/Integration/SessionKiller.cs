@@ -10,7 +10,17 @@ namespace ZkSync.Client.Tests.Integration;
 /// </summary>
 internal static class SessionKiller
 {
-    public static async Task ExpireAsync(ZooKeeperClient client, CancellationToken cancellationToken)
+    public static Task ExpireAsync(ZooKeeperClient client, CancellationToken cancellationToken) =>
+        HijackAsync(client, closeSession: true, cancellationToken);
+
+    /// <summary>
+    /// Drops the client's connection without ending its session: a second connection with the same session id makes
+    /// the server close the first one (ZOOKEEPER.md §2 "takeover"). The client reconnects with the same session.
+    /// </summary>
+    public static Task DropConnectionAsync(ZooKeeperClient client, CancellationToken cancellationToken) =>
+        HijackAsync(client, closeSession: false, cancellationToken);
+
+    private static async Task HijackAsync(ZooKeeperClient client, bool closeSession, CancellationToken cancellationToken)
     {
         var sessionId = client.Session.SessionId;
         var password = client.SessionPassword.ToArray();
@@ -33,7 +43,7 @@ internal static class SessionKiller
         BinaryPrimitives.WriteInt32BigEndian(close, 8);
         BinaryPrimitives.WriteInt32BigEndian(close.AsSpan(4), 1);
         BinaryPrimitives.WriteInt32BigEndian(close.AsSpan(8), -11);
-        await stream.WriteAsync(connect.Concat(close).ToArray(), cancellationToken);
+        await stream.WriteAsync(closeSession ? connect.Concat(close).ToArray() : connect, cancellationToken);
 
         // Drain until the server closes the connection (it does after closeSession).
         var buffer = new byte[256];

@@ -1,0 +1,113 @@
+using System.Threading.Channels;
+using ZkSync.Client;
+
+namespace ZkSync.Client.Tests.Integration;
+
+public sealed class ReconnectTests
+{
+    private static readonly TimeSpan EventTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task ConnectionDropped_SameSessionResumes_WatchesAndEphemeralsSurvive()
+    {
+        await using var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(10));
+        await using var other = await TestClients.ConnectAsync();
+        await using var root = await TestClients.CreateRootAsync(other, "reconnect");
+        await client.CreateAsync(root["eph"], ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral);
+        await other.CreateAsync(root["watched"], ReadOnlyMemory<byte>.Empty);
+        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
+        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
+        var dataChanged = new TaskCompletionSource<ZooKeeperWatchEvent>();
+        var childChanged = new TaskCompletionSource<ZooKeeperWatchEvent>();
+        await client.GetDataAsync(root["watched"], e => dataChanged.TrySetResult(e));
+        await client.GetChildrenAsync(root.Path, e => childChanged.TrySetResult(e));
+        var sessionId = client.Session.SessionId;
+        var lost = client.ConnectionLostToken;
+
+        await SessionKiller.DropConnectionAsync(client, TestContext.Current.CancellationToken);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Suspended);
+        Assert.True(lost.IsCancellationRequested);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Reconnected);
+        await other.SetDataAsync(root["watched"], "changed"u8.ToArray());
+        await other.CreateAsync(root["child"], ReadOnlyMemory<byte>.Empty);
+
+        Assert.Equal(sessionId, client.Session.SessionId);
+        Assert.False(client.ConnectionLostToken.IsCancellationRequested);
+        Assert.Equal(ZooKeeperEventType.NodeDataChanged, (await dataChanged.Task.WaitAsync(EventTimeout)).Type);
+        Assert.Equal(ZooKeeperEventType.NodeChildrenChanged, (await childChanged.Task.WaitAsync(EventTimeout)).Type);
+        var eph = await other.ExistsAsync(root["eph"]);
+        Assert.Equal(sessionId, eph!.EphemeralOwner);
+    }
+
+    [Fact]
+    public async Task ConnectionDropped_NodeDeletedAroundReconnect_WatchStillFires()
+    {
+        await using var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(10));
+        await using var other = await TestClients.ConnectAsync();
+        await using var root = await TestClients.CreateRootAsync(other, "reconnect-missed");
+        await other.CreateAsync(root["watched"], ReadOnlyMemory<byte>.Empty);
+        var deleted = new TaskCompletionSource<ZooKeeperWatchEvent>();
+        await client.ExistsAsync(root["watched"], e => deleted.TrySetResult(e));
+        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
+        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
+
+        // The delete races the reconnect: either SetWatches reports it (node gone since our zxid) or the re-armed
+        // watch fires; both must deliver exactly this event.
+        await SessionKiller.DropConnectionAsync(client, TestContext.Current.CancellationToken);
+        await other.DeleteAsync(root["watched"]);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Reconnected);
+
+        Assert.Equal(ZooKeeperEventType.NodeDeleted, (await deleted.Task.WaitAsync(EventTimeout)).Type);
+    }
+
+    [Fact]
+    public async Task ConnectionDropped_RequestsInFlight_EachCompletesOnceOrFailsWithConnectionLoss()
+    {
+        await using var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(10));
+        await using var root = await TestClients.CreateRootAsync(client, "inflight");
+        var requests = new List<Task<ZooKeeperCreateResult>>();
+
+        for (var i = 0; i < 500; i++)
+        {
+            requests.Add(client.CreateAsync(root["n-"], ReadOnlyMemory<byte>.Empty, CreateMode.PersistentSequential));
+            if (i == 100)
+            {
+                await SessionKiller.DropConnectionAsync(client, TestContext.Current.CancellationToken);
+            }
+        }
+
+        var created = new List<string>();
+        var lost = 0;
+        foreach (var request in requests)
+        {
+            try
+            {
+                created.Add((await request.WaitAsync(EventTimeout)).Path);
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.ConnectionLoss)
+            {
+                lost++;
+            }
+        }
+
+        await client.WaitForConnectedAsync().WaitAsync(EventTimeout);
+        var children = await client.GetChildrenAsync(root.Path);
+        Assert.Equal(created.Count, created.Distinct().Count());
+        Assert.All(created, path => Assert.Contains(ZkPath.GetName(path), children));
+        // A request that failed with ConnectionLoss may or may not have been applied; none was applied twice.
+        Assert.InRange(children.Count, created.Count, created.Count + lost);
+        Assert.Equal(500, created.Count + lost);
+    }
+
+    private static async Task WaitForStateAsync(Channel<ZooKeeperSessionState> states, ZooKeeperSessionState wanted)
+    {
+        while (true)
+        {
+            var state = await states.Reader.ReadAsync().AsTask().WaitAsync(EventTimeout);
+            if (state == wanted)
+            {
+                return;
+            }
+        }
+    }
+}
