@@ -1,0 +1,48 @@
+using System.Threading.Channels;
+using ZkSync.Client;
+
+namespace ZkSync.Client.Tests.Integration;
+
+public sealed class AuthTests
+{
+    [Fact]
+    public async Task RejectedCredentials_EndInAuthFailed_WithoutReconnectLoop()
+    {
+        // ZooKeeper accepts any digest user:password as an identity; an unknown scheme is what it rejects.
+        var options = new ZooKeeperClientOptions { ConnectionString = TestClients.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(10) };
+        options.AuthInfo.Add(new ZooKeeperAuthInfo("no-such-scheme", "x:y"u8.ToArray()));
+        await using var client = new ZooKeeperClient(options);
+        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
+        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
+
+        while (await states.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)) != ZooKeeperSessionState.AuthFailed)
+        {
+        }
+
+        Assert.Equal(ZooKeeperSessionState.AuthFailed, client.State);
+        var ex = await Assert.ThrowsAsync<ZooKeeperException>(() => client.ExistsAsync("/"));
+        Assert.Equal(ZooKeeperErrorCode.AuthFailed, ex.Code);
+        var wait = await Assert.ThrowsAsync<ZooKeeperException>(() => client.WaitForConnectedAsync());
+        Assert.Equal(ZooKeeperErrorCode.AuthFailed, wait.Code);
+    }
+
+    [Fact]
+    public async Task AddAuth_AtRuntime_IsResentAfterReconnect()
+    {
+        await using var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(10));
+        await using var root = await TestClients.CreateRootAsync(client, "auth-reconnect");
+        await client.AddAuthAsync(ZooKeeperAuthInfo.Digest("bob", "pw"));
+        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
+        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
+
+        await SessionKiller.DropConnectionAsync(client, TestContext.Current.CancellationToken);
+        while (await states.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)) != ZooKeeperSessionState.Reconnected)
+        {
+        }
+
+        // A node only bob may touch: creating it with the "auth" scheme needs an authenticated identity on this connection.
+        await client.CreateAsync(root["bobs"], ReadOnlyMemory<byte>.Empty, acl: ZooKeeperAcl.CreatorAll);
+        var acl = await client.GetAclAsync(root["bobs"]);
+        Assert.Equal([new ZooKeeperAcl(ZooKeeperPermissions.All, "digest", ZooKeeperAcl.DigestId("bob", "pw"))], acl.Acl);
+    }
+}
