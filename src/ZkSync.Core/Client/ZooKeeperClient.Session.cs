@@ -14,6 +14,8 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private readonly List<ZooKeeperAuthInfo> _authInfo;
     private readonly ILogger _logger;
     private readonly ZkClientMetrics _metrics;
+    private readonly TlsConnector? _tls;
+    private string? _lastConnectionError;
     private readonly Tracker _tracker;
     private readonly EventDispatcher _dispatcher;
     private readonly WatchRegistry _watches = new();
@@ -72,6 +74,12 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             }
         }
     }
+
+    /// <summary>
+    /// Why the most recent connection attempt or connection failed (null while none has failed since the last
+    /// successful handshake). Shows e.g. TLS, refused-connection and no-quorum problems while the client keeps retrying.
+    /// </summary>
+    public string? LastConnectionError => Volatile.Read(ref _lastConnectionError);
 
     /// <summary>Number of requests sent and awaiting their reply on the current connection.</summary>
     internal int PendingCount => _connection?.PendingCount ?? 0;
@@ -347,7 +355,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 connectTimeout.CancelAfter(_options.ConnectTimeout);
                 try
                 {
-                    connection = await ZkConnection.OpenAsync(this, host, port, connectTimeout.Token).ConfigureAwait(false);
+                    connection = await ZkConnection.OpenAsync(this, host, port, _tls, connectTimeout.Token).ConfigureAwait(false);
                     var sessionId = Interlocked.Read(ref _sessionId);
                     var response = await connection.HandshakeAsync(Interlocked.Read(ref _lastZxid), _requestedTimeoutMs, sessionId,
                         _password, connectTimeout.Token).ConfigureAwait(false);
@@ -369,11 +377,12 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                     }
 
                     _connection = connection;
+                    Volatile.Write(ref _lastConnectionError, null);
                     SetState(reconnected ? ZooKeeperSessionState.Reconnected : ZooKeeperSessionState.Connected, connection);
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    Log.ConnectFailed(_logger, server, FormattableString.Invariant($"timed out after {_options.ConnectTimeout.TotalMilliseconds} ms"));
+                    RecordError(server, FormattableString.Invariant($"connect timed out after {_options.ConnectTimeout.TotalMilliseconds} ms"));
                     return AttemptOutcome.Failed;
                 }
             }
@@ -415,6 +424,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                     break;
                 default:
                     Log.ConnectionLost(_logger, server, failure.Message);
+                    Volatile.Write(ref _lastConnectionError, server + ": " + failure.Message);
                     break;
             }
 
@@ -427,7 +437,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or ZkProtocolException or ObjectDisposedException)
         {
-            Log.ConnectFailed(_logger, server, ex.Message);
+            RecordError(server, ex.Message);
             return AttemptOutcome.Failed;
         }
         finally
@@ -438,6 +448,12 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
         }
+    }
+
+    private void RecordError(string server, string reason)
+    {
+        Volatile.Write(ref _lastConnectionError, server + ": " + reason);
+        Log.ConnectFailed(_logger, server, reason);
     }
 
     private void ExpireSession(string reason)
@@ -585,5 +601,6 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         await _dispatcher.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _shutdown.Dispose();
         _metrics.Dispose();
+        _tls?.Dispose();
     }
 }

@@ -42,6 +42,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _chroot = _connectionString.Chroot;
         _authInfo = [.. options.AuthInfo];
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ZkSync.Client.ZooKeeperClient");
+        _tls = options.Tls is { Enabled: true } tls ? new TlsConnector(tls) : null;
         _metrics = new ZkClientMetrics(meterFactory);
         _tracker = new Tracker(this);
         _dispatcher = new EventDispatcher(_logger);

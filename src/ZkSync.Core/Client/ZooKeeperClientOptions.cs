@@ -34,6 +34,9 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public int MaxFrameSize { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>TLS settings; off by default.</summary>
+    public ZooKeeperTlsOptions Tls { get; set; } = new();
+
     /// <summary>Credentials sent (in order) on every new connection, before any request.</summary>
     public IList<ZooKeeperAuthInfo> AuthInfo { get; } = new List<ZooKeeperAuthInfo>();
 

@@ -67,13 +67,18 @@ internal sealed class ZkConnection : IAsyncDisposable
     /// <summary>The first failure, once the connection has failed.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
 
-    public static async Task<ZkConnection> OpenAsync(IConnectionOwner owner, string host, int port, CancellationToken cancellationToken)
+    public static async Task<ZkConnection> OpenAsync(IConnectionOwner owner, string host, int port, TlsConnector? tls, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(host, port, cancellationToken).ConfigureAwait(false);
-            var stream = new NetworkStream(socket, ownsSocket: true);
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            if (tls is not null)
+            {
+                stream = await tls.AuthenticateAsync(stream, host, cancellationToken).ConfigureAwait(false);
+            }
+
             return new ZkConnection(socket, stream, FormattableString.Invariant($"{host}:{port}"), owner);
         }
         catch
@@ -108,7 +113,8 @@ internal sealed class ZkConnection : IAsyncDisposable
             if (result.IsCompleted)
             {
                 // A server without quorum, or one behind our lastZxid, closes without answering (ZOOKEEPER.md §2).
-                throw new IOException("The server closed the connection during the session handshake (no quorum, or it is behind the client's last zxid).");
+                throw new IOException("The server closed the connection during the session handshake (it has no quorum, it is behind the client's last zxid, " +
+                    "or the port expects TLS while Tls.Enabled is false).");
             }
         }
     }
