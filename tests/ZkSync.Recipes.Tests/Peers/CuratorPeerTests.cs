@@ -133,6 +133,25 @@ public sealed class CuratorPeerTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => holder.SendAsync("ping", ct));
     }
 
+    [Fact]
+    public async Task DisposeAsync_CommandOutstanding_KillsProcessAndFailsCommand()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scenario = new PeerScenario();
+        var holder = await scenario.StartCuratorAsync();
+        var waiter = await scenario.StartCuratorAsync();
+        var path = scenario.PathFor("blocked");
+        Assert.True(await holder.AcquireMutexAsync("a", path, PeerScenario.Patience, ct));
+        var blocked = waiter.AcquireMutexAsync("b", path, Timeout.InfiniteTimeSpan, ct);
+        var processId = waiter.ProcessId;
+
+        await waiter.DisposeAsync();
+
+        Assert.False(IsRunning(processId));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => blocked);
+        Assert.Contains("disposed before replying", error.Message, StringComparison.Ordinal);
+    }
+
     private static bool IsRunning(int processId)
     {
         try

@@ -243,7 +243,11 @@ public abstract class PeerProcess : IAsyncDisposable
         return ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Sends <c>quit</c>, waits briefly for a clean exit, then kills the process tree.</summary>
+    /// <summary>
+    /// Sends <c>quit</c> and waits briefly for a clean exit; kills the process tree if that fails, or at once if
+    /// a command is still outstanding (the peer is busy and would not read <c>quit</c> in time). Outstanding
+    /// commands then fail with <see cref="InvalidOperationException"/>.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -253,42 +257,47 @@ public abstract class PeerProcess : IAsyncDisposable
         GC.SuppressFinalize(this);
         try
         {
-            if (_started)
+            if (!_started)
             {
-                if (!_process.HasExited)
+                return;
+            }
+            bool busy;
+            lock (_gate)
+            {
+                busy = _pending.Count > 0;
+            }
+            if (!busy && !_process.HasExited)
+            {
+                try
                 {
-                    try
-                    {
-                        // Lets the peer release its locks and close its session, so its ephemeral nodes go now
-                        // rather than a session timeout later.
-                        await SendCoreAsync("quit", QuitTimeout, CancellationToken.None).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is TimeoutException or InvalidOperationException)
-                    {
-                        // Busy in a blocking command, or already gone: the kill below ends it.
-                    }
+                    // Lets the peer release its locks and close its session, so its ephemeral nodes go now
+                    // rather than a session timeout later.
+                    await SendCoreAsync("quit", QuitTimeout, CancellationToken.None).ConfigureAwait(false);
                     await WaitForExitQuietlyAsync().ConfigureAwait(false);
                 }
-                if (!_process.HasExited)
+                catch (Exception e) when (e is TimeoutException or InvalidOperationException)
                 {
-                    try
-                    {
-                        _process.Kill(entireProcessTree: true);
-                    }
-                    catch (InvalidOperationException)
-                    {
-                        // Exited in between.
-                    }
-                    await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                    // No answer, or already gone: the kill below ends it.
                 }
-                // The pumps end at EOF, which follows the exit; they never throw.
-                await Task.WhenAll(_stdoutPump, _stderrPump).ConfigureAwait(false);
             }
+            if (!_process.HasExited)
+            {
+                try
+                {
+                    _process.Kill(entireProcessTree: true);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Exited in between.
+                }
+                await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            // The pumps end at EOF, which follows the exit; they never throw.
+            await Task.WhenAll(_stdoutPump, _stderrPump).ConfigureAwait(false);
         }
         finally
         {
             _process.Dispose();
-            _writeLock.Dispose();
         }
     }
 
@@ -323,9 +332,9 @@ public abstract class PeerProcess : IAsyncDisposable
                 await _process.StandardInput.WriteAsync(command + "\n").ConfigureAwait(false);
                 await _process.StandardInput.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
             {
-                // The peer is gone; the stdout pump completes the reply with null at EOF.
+                // The peer is gone (or being disposed); the stdout pump completes the reply with null at EOF.
             }
         }
         finally
@@ -344,6 +353,10 @@ public abstract class PeerProcess : IAsyncDisposable
         }
         if (line is null)
         {
+            if (Volatile.Read(ref _disposed) != 0 && command != "quit")
+            {
+                throw new InvalidOperationException($"{Name} was disposed before replying to '{command}'.");
+            }
             await WaitForExitQuietlyAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"{Name} exited before replying to '{command}'.{Diagnostics()}");
         }
@@ -434,12 +447,13 @@ public abstract class PeerProcess : IAsyncDisposable
 
     private async Task WaitForExitQuietlyAsync()
     {
+        // Only to report the exit code and the last stderr lines; a concurrent DisposeAsync may dispose the process.
         using var limit = new CancellationTokenSource(QuitTimeout);
         try
         {
             await _process.WaitForExitAsync(limit.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException or ObjectDisposedException)
         {
         }
     }

@@ -231,8 +231,8 @@ public final class CuratorPeer {
                 emit("event leader " + id + " false");
             }
         });
-        latches.put(id, latch);
         latch.start();
+        latches.put(id, latch);
         return "ok started";
     }
 
