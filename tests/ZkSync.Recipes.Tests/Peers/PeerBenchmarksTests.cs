@@ -1,0 +1,86 @@
+using Xunit;
+using ZkSync.TestSupport.Peers;
+
+namespace ZkSync.Recipes.Tests.Peers;
+
+/// <summary>
+/// Smoke runs of the peer benchmark drivers with tiny parameters: they check that every row comes out and
+/// parses, never how fast anything is.
+/// </summary>
+[Collection(PeerScenario.Collection)]
+public sealed class PeerBenchmarksTests
+{
+    private static readonly PeerBenchmarkOptions Tiny = new()
+    {
+        Duration = TimeSpan.FromSeconds(0.5),
+        Warmup = TimeSpan.Zero,
+        InFlight = 50,
+        Iterations = 20,
+        Sessions = 2,
+        Callers = 4,
+    };
+
+    [Fact]
+    public void Parse_LatencyRow_ReadsAllFields()
+    {
+        var result = PeerBenchmarkResult.Parse(
+            """{"peer":"curator","benchmark":"mutex-uncontended","params":{"iterations":20},"operations":20,"seconds":0.5,"opsPerSecond":40.0,"errors":0,"p50Ms":1.5,"p99Ms":9.25}""");
+
+        Assert.Equal(
+            new PeerBenchmarkResult("curator", "mutex-uncontended", result.Parameters, 20, 0.5, 40.0, 0, 1.5, 9.25),
+            result);
+        Assert.Equal(20, result.Parameters["iterations"]);
+    }
+
+    [Fact]
+    public void Parse_NotAResult_ThrowsFormatException()
+    {
+        Assert.Throws<FormatException>(() => PeerBenchmarkResult.Parse("""{"peer":"curator"}"""));
+    }
+
+    [Fact]
+    public async Task RunJavaClientAsync_TinyRun_ReportsGetDataAndSetData()
+    {
+        var results = await PeerBenchmarks.RunJavaClientAsync(PeerScenario.ConnectionString, Root(), Tiny, TestContext.Current.CancellationToken);
+
+        Assert.Equal(["getData", "setData"], results.Select(r => r.Benchmark));
+        Assert.All(results, r => AssertRow("zookeeper-java", r));
+    }
+
+    [Fact]
+    public async Task RunCuratorLockAsync_TinyRun_ReportsThreeLockRows()
+    {
+        var results = await PeerBenchmarks.RunCuratorLockAsync(PeerScenario.ConnectionString, Root(), Tiny, TestContext.Current.CancellationToken);
+
+        AssertLockRows("curator", results);
+    }
+
+    [Fact]
+    public async Task RunKazooLockAsync_TinyRun_ReportsThreeLockRows()
+    {
+        var results = await PeerBenchmarks.RunKazooLockAsync(PeerScenario.ConnectionString, Root(), Tiny, TestContext.Current.CancellationToken);
+
+        AssertLockRows("kazoo", results);
+    }
+
+    // The drivers delete their own child of this root; the root itself is a container-free leaf left empty.
+    private static string Root() => "/zksync-tests/peer-benchmarks";
+
+    private static void AssertLockRows(string peer, IReadOnlyList<PeerBenchmarkResult> results)
+    {
+        Assert.Equal(["mutex-uncontended", "mutex-handoff", "mutex-distinct"], results.Select(r => r.Benchmark));
+        Assert.All(results, r => AssertRow(peer, r));
+        Assert.NotNull(results[0].P50Milliseconds);
+        Assert.True(results[0].P99Milliseconds >= results[0].P50Milliseconds);
+        Assert.Equal(2, results[1].Parameters["sessions"]);
+        Assert.Equal(4, results[2].Parameters["callers"]);
+    }
+
+    private static void AssertRow(string peer, PeerBenchmarkResult result)
+    {
+        Assert.Equal(peer, result.Peer);
+        Assert.True(result.Operations > 0, $"{result.Benchmark}: no operations");
+        Assert.Equal(0, result.Errors);
+        Assert.True(result.Seconds > 0);
+    }
+}
