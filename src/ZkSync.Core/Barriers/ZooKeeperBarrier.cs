@@ -1,0 +1,135 @@
+using ZkSync.Client;
+
+namespace ZkSync.Barriers;
+
+/// <summary>
+/// A barrier: while its znode exists, <see cref="WaitAsync"/> blocks. Anyone may set or remove it. The node is
+/// persistent, not tied to the setter's session (a deploy job can set it and exit). Same layout as Curator's
+/// <c>DistributedBarrier</c> and kazoo's <c>Barrier</c>: one node at the path.
+/// </summary>
+/// <remarks>
+/// Waiting survives connection loss and session expiry: the wait re-checks the node once the client is connected again.
+/// Setting is racy by nature (two setters: one gets false).
+/// </remarks>
+public sealed class ZooKeeperBarrier
+{
+    private readonly ZooKeeperClient _client;
+
+    /// <summary>Creates a barrier at <paramref name="path"/>.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="path">The barrier's znode, e.g. <c>/deploy/migrations</c>.</param>
+    public ZooKeeperBarrier(ZooKeeperClient client, string path)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ZkPath.Validate(path);
+        if (path == "/")
+        {
+            throw new ArgumentException("The root node cannot be a barrier.", nameof(path));
+        }
+
+        _client = client;
+        Path = path;
+    }
+
+    /// <summary>The barrier's znode.</summary>
+    public string Path { get; }
+
+    /// <summary>Sets the barrier (creates its node and any missing parents).</summary>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>True if this call set it; false if it was already set.</returns>
+    public async Task<bool> SetAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            try
+            {
+                await _client.CreateAsync(Path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
+            {
+                return false;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                await RecipePaths.EnsureParentsAsync(_client, Path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Removes the barrier.</summary>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>True if this call removed it; false if it was not set.</returns>
+    public async Task<bool> RemoveAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _client.DeleteAsync(Path, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the barrier is set now.</summary>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>True when set.</returns>
+    public async Task<bool> IsSetAsync(CancellationToken cancellationToken = default) =>
+        await _client.ExistsAsync(Path, cancellationToken: cancellationToken).ConfigureAwait(false) is not null;
+
+    /// <summary>Waits while the barrier is set.</summary>
+    /// <param name="timeout">How long to wait; null or <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>True once the barrier is not set; false if <paramref name="timeout"/> ran out first.</returns>
+    public async Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } value && value != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(timeout));
+            if (value > TimeSpan.Zero)
+            {
+                deadline.CancelAfter(value);
+            }
+        }
+
+        var checkOnce = timeout == TimeSpan.Zero;
+
+        try
+        {
+            while (true)
+            {
+                var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                try
+                {
+                    await _client.WaitForConnectedAsync(deadline.Token).ConfigureAwait(false);
+
+                    // The check itself is not cut short by the timeout: a zero timeout means "check once".
+                    var stat = await _client.ExistsAsync(Path, _ => changed.TrySetResult(), cancellationToken).ConfigureAwait(false);
+                    if (stat is null)
+                    {
+                        return true;
+                    }
+                }
+                catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
+                {
+                    continue; // Re-check once connected again.
+                }
+
+                if (checkOnce)
+                {
+                    return false;
+                }
+
+                // A watch event (or its end with the session) means: look again.
+                await changed.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+}
