@@ -17,8 +17,15 @@ switch (command)
         }
 
         break;
+    case "report":
+        var output = args.Length > 2 ? args[2] : "docs/benchmarks.md";
+        var markdown = await Report.BuildAsync(connection, TimeSpan.FromSeconds(seconds));
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        await File.WriteAllTextAsync(output, markdown);
+        Console.WriteLine(markdown);
+        break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds]");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | report [seconds] [output.md]");
         return 2;
 }
 

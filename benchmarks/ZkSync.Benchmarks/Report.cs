@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using ZkSync.TestSupport.Peers;
+
+namespace ZkSync.Benchmarks;
+
+/// <summary>Runs every benchmark row next to its peers on the same ensemble in the same run and writes a markdown report.</summary>
+internal static class Report
+{
+    public static async Task<string> BuildAsync(string connectionString, TimeSpan duration)
+    {
+        var warmup = TimeSpan.FromSeconds(Math.Max(1, duration.TotalSeconds / 4));
+        var builder = new StringBuilder();
+        builder.AppendLine("# ZkSync benchmark report");
+        builder.AppendLine();
+        builder.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `bash eng/bench.sh`. All rows ran in one run against the same ZooKeeper ensemble (`{connectionString}`), one after another.");
+        builder.AppendLine();
+        builder.AppendLine("## Machine");
+        builder.AppendLine();
+        foreach (var line in await DescribeMachineAsync())
+        {
+            builder.AppendLine("- " + line);
+        }
+
+        builder.AppendLine();
+        builder.AppendLine(CultureInfo.InvariantCulture, $"## Client throughput: 1,000 requests in flight on one session, {duration.TotalSeconds:0} s per row");
+        builder.AppendLine();
+        builder.AppendLine("| operation | client | ops/s | bytes allocated per op |");
+        builder.AppendLine("|---|---|---:|---:|");
+        var ours = await ClientThroughputBenchmark.RunAsync(connectionString, 1000, duration, warmup);
+        var java = await PeerBenchmarks.RunJavaClientAsync(connectionString, "/zksync-bench-java",
+            new PeerBenchmarkOptions { Duration = duration, Warmup = warmup, InFlight = 1000, ValueBytes = 64 });
+        foreach (var row in ours)
+        {
+            builder.AppendLine(CultureInfo.InvariantCulture, $"| {row.Operation} | ZkSync | {row.OpsPerSecond:N0} | {row.BytesAllocatedPerOp:N0} |");
+            if (java.FirstOrDefault(j => j.Benchmark == row.Operation) is { } peer)
+            {
+                builder.AppendLine(CultureInfo.InvariantCulture, $"| {row.Operation} | ZooKeeper Java client 3.8 | {peer.OperationsPerSecond:N0} | n/a |");
+            }
+        }
+
+        builder.AppendLine();
+        builder.AppendLine("Both clients use 64-byte values on one znode. Numbers from a shared 2-core machine vary by ±20 % between runs; compare rows of the same run.");
+        return builder.ToString();
+    }
+
+    private static async Task<IEnumerable<string>> DescribeMachineAsync()
+    {
+        var lines = new List<string>
+        {
+            $"OS: {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture})",
+            $"CPU cores: {Environment.ProcessorCount}",
+            $".NET: {RuntimeInformation.FrameworkDescription}",
+        };
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            var model = (await File.ReadAllLinesAsync("/proc/cpuinfo")).FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (model is not null)
+            {
+                lines.Add("CPU: " + model[(model.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+            }
+        }
+
+        if (File.Exists("/proc/meminfo"))
+        {
+            var total = (await File.ReadAllLinesAsync("/proc/meminfo")).FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal));
+            if (total is not null)
+            {
+                lines.Add("Memory: " + total[(total.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+            }
+        }
+
+        lines.Add("ZooKeeper: Debian zookeeper 3.8 package, 3 members on loopback, -Xmx256m each (eng/zookeeper.sh)");
+        return lines;
+    }
+}
