@@ -1,0 +1,563 @@
+#!/usr/bin/env bash
+# Local Apache ZooKeeper (Debian's 3.8 package) on 127.0.0.1 for ZkSync development, tests and CI.
+#
+# Usage: eng/zookeeper.sh <command> [arguments]
+#   install               install Debian's zookeeper package when it is missing
+#   install-peers         install the interop peers (Curator recipes, python3-kazoo) when missing
+#   up [N]                start a standalone server (N=1) or an N-member ensemble (default 3) and wait
+#                         until every member serves requests; prints the connection string last on stdout
+#   down                  stop the members this script started and remove their configs, data and logs
+#   stop M | start M      take member M down / bring it back (start waits until M serves again)
+#   status                print each member's mode (standalone, leader, follower, not-serving or down)
+#   leader                print the number of the member that leads (the standalone server for N=1)
+#   connection-string [N] print the running ensemble's connection string (or the one `up N` would use)
+#   is-running            exit 0 when a member started from the state directory is running
+#
+# Environment:
+#   ZK_BASE_PORT    base port, default 42180: member i listens for clients on BASE+i, for followers on
+#                   BASE+100+i and for leader election on BASE+200+i
+#   ZK_STATE_DIR    configs, data, pid files and logs, default <repo>/.zk
+#   ZK_WAIT_SECONDS how long `up` and `start` wait for members to serve, default 60
+#   ZK_JAVA_OPTS    extra JVM options for every member
+set -euo pipefail
+
+SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+REPO_ROOT="$(cd "$(dirname "$SCRIPT_PATH")/.." && pwd)"
+STATE_DIR="$(realpath -m "${ZK_STATE_DIR:-$REPO_ROOT/.zk}")"
+BASE_PORT="${ZK_BASE_PORT:-42180}"
+WAIT_SECONDS="${ZK_WAIT_SECONDS:-60}"
+readonly SCRIPT_PATH REPO_ROOT STATE_DIR WAIT_SECONDS
+
+readonly ZOOKEEPER_JAR=/usr/share/java/zookeeper.jar
+readonly SLF4J_SIMPLE_JAR=/usr/share/java/slf4j-simple.jar
+readonly MAIN_CLASS=org.apache.zookeeper.server.quorum.QuorumPeerMain
+readonly FOUR_LETTER_WORDS=ruok,srvr,mntr,cons,stat,conf,wchs,isro
+readonly STOP_WAIT_SECONDS=15
+readonly MAX_MEMBERS=9
+
+# Recorded ensemble size; 0 while no ensemble state exists.
+MEMBERS=0
+
+log() {
+  printf 'zookeeper.sh: %s\n' "$*" >&2
+}
+
+die() {
+  log "error: $*"
+  exit 1
+}
+
+usage() {
+  sed -n '2,/^set -euo pipefail/{/^#/s/^# \{0,1\}//p}' "$SCRIPT_PATH" >&2
+}
+
+is_uint() {
+  [[ $1 =~ ^(0|[1-9][0-9]*)$ ]]
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Packages
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "installing packages needs root (or sudo): $*"
+  fi
+}
+
+package_installed() {
+  [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" == installed ]]
+}
+
+# Installs the given Debian packages unless all of them are installed already.
+apt_install() {
+  local missing=() package
+  for package in "$@"; do
+    package_installed "$package" || missing+=("$package")
+  done
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "missing packages (${missing[*]}) and no apt-get to install them"
+  log "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q -o DPkg::Lock::Timeout=300 >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    -o DPkg::Lock::Timeout=300 "${missing[@]}" >&2
+}
+
+ensure_zookeeper() {
+  apt_install zookeeper
+  [[ -f $ZOOKEEPER_JAR ]] || die "$ZOOKEEPER_JAR not found although the zookeeper package is installed"
+  command -v java >/dev/null 2>&1 || die "java is not on PATH"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# State: $STATE_DIR/ensemble records the size and base port; member<i>/ holds zoo.cfg, data/,
+# zookeeper.pid and zookeeper.log of member i.
+
+client_port() { echo $((BASE_PORT + $1)); }
+quorum_port() { echo $((BASE_PORT + 100 + $1)); }
+election_port() { echo $((BASE_PORT + 200 + $1)); }
+member_dir() { echo "$STATE_DIR/member$1"; }
+
+connection_string_for() {
+  local count=$1 i parts=()
+  for ((i = 1; i <= count; i++)); do
+    parts+=("127.0.0.1:$(client_port "$i")")
+  done
+  local IFS=,
+  echo "${parts[*]}"
+}
+
+validate_base_port() {
+  if ! is_uint "$BASE_PORT" || ((BASE_PORT < 1024 || BASE_PORT + 200 + MAX_MEMBERS > 65535)); then
+    die "ZK_BASE_PORT must be a number from 1024 to $((65535 - 200 - MAX_MEMBERS)), not '$BASE_PORT'"
+  fi
+}
+
+validate_count() {
+  if ! is_uint "$1" || (($1 < 1 || $1 > MAX_MEMBERS)); then
+    die "the ensemble size must be a number from 1 to $MAX_MEMBERS, not '$1'"
+  fi
+}
+
+# Loads the recorded ensemble (if any) into MEMBERS and BASE_PORT; returns 1 when there is none.
+load_state() {
+  local file="$STATE_DIR/ensemble" key value members='' base=''
+  [[ -f $file ]] || return 1
+  while IFS='=' read -r key value; do
+    case $key in
+      members) members=$value ;;
+      base_port) base=$value ;;
+    esac
+  done <"$file"
+  if ! is_uint "$members" || ! is_uint "$base"; then
+    die "$file is damaged; run '$0 down' to remove it"
+  fi
+  if [[ -n ${ZK_BASE_PORT:-} && $ZK_BASE_PORT != "$base" ]]; then
+    log "note: the ensemble in $STATE_DIR uses base port $base (ZK_BASE_PORT=$ZK_BASE_PORT is ignored)"
+  fi
+  MEMBERS=$members
+  BASE_PORT=$base
+}
+
+require_state() {
+  load_state || die "no ensemble in $STATE_DIR; start one with '$0 up'"
+}
+
+require_member() {
+  if ! is_uint "${1:-}" || (($1 < 1 || $1 > MEMBERS)); then
+    die "member must be a number from 1 to $MEMBERS, not '${1:-}'"
+  fi
+}
+
+write_state() {
+  mkdir -p "$STATE_DIR"
+  printf 'members=%s\nbase_port=%s\nconnection_string=%s\n' \
+    "$MEMBERS" "$BASE_PORT" "$(connection_string_for "$MEMBERS")" >"$STATE_DIR/ensemble.tmp"
+  mv "$STATE_DIR/ensemble.tmp" "$STATE_DIR/ensemble"
+}
+
+write_member_config() {
+  local i=$1 dir j
+  dir="$(member_dir "$i")"
+  mkdir -p "$dir/data"
+  echo "$i" >"$dir/data/myid"
+  {
+    echo "# Written by eng/zookeeper.sh; removed by 'eng/zookeeper.sh down'."
+    echo "tickTime=1000"
+    # Sessions from 2 s (2 ticks) so that expiry tests stay short, up to 60 s.
+    echo "minSessionTimeout=2000"
+    echo "maxSessionTimeout=60000"
+    echo "initLimit=10"
+    echo "syncLimit=5"
+    echo "dataDir=$dir/data"
+    echo "clientPort=$(client_port "$i")"
+    echo "clientPortAddress=127.0.0.1"
+    # The default of 60 connections per address is too few when every client comes from 127.0.0.1.
+    echo "maxClientCnxns=0"
+    echo "admin.enableServer=false"
+    echo "4lw.commands.whitelist=$FOUR_LETTER_WORDS"
+    echo "extendedTypesEnabled=true"
+    # Throwaway data: skip fsync on every transaction (becomes zookeeper.forceSync=no).
+    echo "forceSync=no"
+    if ((MEMBERS > 1)); then
+      for ((j = 1; j <= MEMBERS; j++)); do
+        echo "server.$j=127.0.0.1:$(quorum_port "$j"):$(election_port "$j")"
+      done
+    fi
+  } >"$dir/zoo.cfg"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Processes
+
+# Succeeds when process $1 is a ZooKeeper server running member $2's config from this state dir.
+is_member_process() {
+  local pid=$1 config args=() arg has_main=0 has_config=0
+  config="$(member_dir "$2")/zoo.cfg"
+  [[ -r /proc/$pid/cmdline ]] || return 1
+  mapfile -d '' args <"/proc/$pid/cmdline" 2>/dev/null || return 1
+  for arg in "${args[@]}"; do
+    [[ $arg == "$MAIN_CLASS" ]] && has_main=1
+    [[ $arg == "$config" ]] && has_config=1
+  done
+  ((has_main && has_config))
+}
+
+# Prints the pids of the running processes of member $1: the recorded pid and, should the pid file
+# be missing (a start interrupted halfway), any ZooKeeper process started with this member's config.
+member_pids() {
+  local i=$1 pid_file pid proc
+  pid_file="$(member_dir "$i")/zookeeper.pid"
+  if [[ -f $pid_file ]]; then
+    pid="$(<"$pid_file")"
+    if is_uint "$pid" && is_member_process "$pid" "$i"; then
+      echo "$pid"
+      return 0
+    fi
+  fi
+  for proc in /proc/[0-9]*; do
+    pid=${proc#/proc/}
+    if is_member_process "$pid" "$i"; then
+      echo "$pid"
+    fi
+  done
+}
+
+member_running() {
+  [[ -n "$(member_pids "$1")" ]]
+}
+
+wait_for_exit() {
+  local pid=$1 member=$2 deadline=$((SECONDS + $3))
+  while is_member_process "$pid" "$member"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+stop_member() {
+  local i=$1 pid stopped=0
+  for pid in $(member_pids "$i"); do
+    kill -TERM "$pid" 2>/dev/null || true
+    if ! wait_for_exit "$pid" "$i" "$STOP_WAIT_SECONDS"; then
+      log "member $i (pid $pid) ignored TERM for ${STOP_WAIT_SECONDS}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_for_exit "$pid" "$i" 5 || die "member $i (pid $pid) survived KILL"
+    fi
+    log "stopped member $i (pid $pid)"
+    stopped=1
+  done
+  rm -f "$(member_dir "$i")/zookeeper.pid"
+  ((stopped)) || log "member $i was not running"
+}
+
+port_in_use() {
+  # shellcheck disable=SC2016 # $1 expands in the inner shell
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' _ "$1" 2>/dev/null
+}
+
+require_ports_free() {
+  local port
+  for port in "$(client_port "$1")" "$(quorum_port "$1")" "$(election_port "$1")"; do
+    if port_in_use "$port"; then
+      die "port $port (member $1) is taken by another process; choose another ZK_BASE_PORT"
+    fi
+  done
+}
+
+classpath() {
+  local path=$ZOOKEEPER_JAR
+  # The package ships no SLF4J binding; with slf4j-simple the member logs go to zookeeper.log.
+  if [[ -f $SLF4J_SIMPLE_JAR ]]; then
+    path+=":$SLF4J_SIMPLE_JAR"
+  fi
+  echo "$path"
+}
+
+launch_member() {
+  local i=$1 dir pid_file deadline java_opts=()
+  dir="$(member_dir "$i")"
+  pid_file="$dir/zookeeper.pid"
+  require_ports_free "$i"
+  if [[ -n ${ZK_JAVA_OPTS:-} ]]; then
+    read -r -a java_opts <<<"$ZK_JAVA_OPTS"
+  fi
+  rm -f "$pid_file"
+  # setsid: a Ctrl-C in the caller's terminal must not reach the servers; `down` stops them.
+  # fd 9 (the script lock) is closed so that the server does not hold the lock.
+  # shellcheck disable=SC2016 # $$ and $@ expand in the inner shell
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" \
+    java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true \
+    -Dzookeeper.extendedTypesEnabled=true \
+    -Dznode.container.checkIntervalMs=1000 \
+    -Dorg.slf4j.simpleLogger.showDateTime=true \
+    -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS \
+    "${java_opts[@]}" \
+    -cp "$(classpath)" "$MAIN_CLASS" "$dir/zoo.cfg" \
+    </dev/null >>"$dir/zookeeper.log" 2>&1 9<&- &
+  deadline=$((SECONDS + 10))
+  until [[ -s $pid_file ]]; do
+    ((SECONDS < deadline)) || die "member $i did not record its pid in $pid_file"
+    sleep 0.05
+  done
+  log "started member $i (pid $(<"$pid_file"), client port $(client_port "$i"))"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Four-letter words and readiness
+
+# Sends a four-letter word to 127.0.0.1:$1 and prints the reply; exits 97 when nothing listens.
+four_letter_word() {
+  # shellcheck disable=SC2016 # $1 and $2 expand in the inner shell
+  timeout 5 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 97; printf %s "$2" >&3; cat <&3' \
+    _ "$1" "$2" 2>/dev/null
+}
+
+# Prints standalone, leader, follower or observer, or not-serving or down.
+member_mode() {
+  local reply rc=0 mode
+  reply="$(four_letter_word "$(client_port "$1")" srvr)" || rc=$?
+  if ((rc == 97)); then
+    echo down
+    return 0
+  fi
+  mode="$(sed -n 's/^Mode: *\([a-z-]*\).*/\1/p' <<<"$reply")"
+  echo "${mode:-not-serving}"
+}
+
+tail_logs() {
+  local i log_file
+  for i in "$@"; do
+    log_file="$(member_dir "$i")/zookeeper.log"
+    if [[ -f $log_file ]]; then
+      echo "----- member $i: last lines of $log_file" >&2
+      tail -n 25 "$log_file" >&2
+    fi
+  done
+}
+
+# Waits until the given members serve requests: standalone for a single server; leader or follower
+# in an ensemble, where exactly one of all members must lead. A bare `ruok` is not enough: a member
+# without quorum still answers imok, while `srvr` says it is not currently serving requests.
+wait_until_serving() {
+  local members=("$@") deadline=$((SECONDS + WAIT_SECONDS)) i leaders summary ready modes=()
+  while true; do
+    ready=1
+    leaders=0
+    summary=''
+    for ((i = 1; i <= MEMBERS; i++)); do
+      modes[i]="$(member_mode "$i")"
+      summary+=" $i=${modes[i]}"
+      [[ ${modes[i]} == leader ]] && leaders=$((leaders + 1))
+    done
+    for i in "${members[@]}"; do
+      if ! member_running "$i"; then
+        log "member $i exited while starting (modes:$summary)"
+        tail_logs "$i"
+        die "member $i failed to start; see $(member_dir "$i")/zookeeper.log, and run '$0 down' to clean up"
+      fi
+      if ((MEMBERS == 1)); then
+        [[ ${modes[i]} == standalone ]] || ready=0
+      else
+        [[ ${modes[i]} == leader || ${modes[i]} == follower ]] || ready=0
+      fi
+    done
+    if ((MEMBERS > 1 && leaders != 1)); then
+      ready=0
+    fi
+    if ((ready)); then
+      return 0
+    fi
+    if ((SECONDS >= deadline)); then
+      log "members not serving after ${WAIT_SECONDS}s (modes:$summary)"
+      tail_logs "${members[@]}"
+      die "ZooKeeper did not become ready; run '$0 down' to clean up"
+    fi
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Commands
+
+# Serialises the commands that start or stop processes (tests may stop and start members while a
+# developer runs `status`, which needs no lock).
+lock_state() {
+  command -v flock >/dev/null 2>&1 || return 0
+  exec 9<"$SCRIPT_PATH"
+  flock -w 300 9 || die "another eng/zookeeper.sh command held the lock for 300 s"
+}
+
+running_members() {
+  local i running=()
+  for ((i = 1; i <= MEMBERS; i++)); do
+    member_running "$i" && running+=("$i")
+  done
+  echo "${running[*]}"
+}
+
+cmd_up() {
+  local count=${1:-3} requested_base=$BASE_PORT i missing=() all=() running
+  validate_count "$count"
+  validate_base_port
+  ensure_zookeeper
+  lock_state
+  if load_state; then
+    running="$(running_members)"
+    if [[ -n $running ]]; then
+      if ((MEMBERS != count)) || [[ $BASE_PORT != "$requested_base" && -n ${ZK_BASE_PORT:-} ]]; then
+        die "an ensemble of $MEMBERS on base port $BASE_PORT is already running from $STATE_DIR; run '$0 down' first"
+      fi
+      for ((i = 1; i <= MEMBERS; i++)); do
+        member_running "$i" || missing+=("$i")
+      done
+      for i in "${missing[@]}"; do
+        launch_member "$i"
+      done
+      for ((i = 1; i <= MEMBERS; i++)); do all+=("$i"); done
+      wait_until_serving "${all[@]}"
+      log "already up (${MEMBERS} member(s) in $STATE_DIR)"
+      connection_string_for "$MEMBERS"
+      return 0
+    fi
+    log "removing the stale state of a stopped ensemble in $STATE_DIR"
+    remove_state
+    BASE_PORT=$requested_base
+  fi
+  MEMBERS=$count
+  for ((i = 1; i <= MEMBERS; i++)); do
+    require_ports_free "$i"
+  done
+  write_state
+  for ((i = 1; i <= MEMBERS; i++)); do
+    write_member_config "$i"
+  done
+  for ((i = 1; i <= MEMBERS; i++)); do
+    launch_member "$i"
+    all+=("$i")
+  done
+  wait_until_serving "${all[@]}"
+  log "ready: $(if ((MEMBERS == 1)); then echo standalone; else echo "$MEMBERS members, leader is member $(find_leader)"; fi)"
+  connection_string_for "$MEMBERS"
+}
+
+remove_state() {
+  local dir
+  # Only what this script created, in case ZK_STATE_DIR points at a directory holding other files.
+  for dir in "$STATE_DIR"/member[0-9]*; do
+    [[ -d $dir ]] && rm -rf -- "$dir"
+  done
+  rm -f -- "$STATE_DIR/ensemble" "$STATE_DIR/ensemble.tmp"
+  if [[ -d $STATE_DIR ]]; then
+    rmdir --ignore-fail-on-non-empty -- "$STATE_DIR"
+  fi
+}
+
+cmd_down() {
+  local dir i found=0
+  lock_state
+  # Walk the member directories rather than the recorded size: `up` may have failed before or
+  # after recording it.
+  for dir in "$STATE_DIR"/member[0-9]*; do
+    [[ -d $dir ]] || continue
+    i=${dir##*/member}
+    is_uint "$i" || continue
+    found=1
+    stop_member "$i"
+  done
+  if ((found == 0)) && [[ ! -f $STATE_DIR/ensemble ]]; then
+    log "nothing to stop in $STATE_DIR"
+  fi
+  remove_state
+}
+
+cmd_stop() {
+  lock_state
+  require_state
+  require_member "${1:-}"
+  stop_member "$1"
+}
+
+cmd_start() {
+  lock_state
+  require_state
+  require_member "${1:-}"
+  if member_running "$1"; then
+    log "member $1 is already running"
+  else
+    launch_member "$1"
+  fi
+  wait_until_serving "$1"
+  log "member $1 serves as $(member_mode "$1")"
+}
+
+cmd_status() {
+  local i
+  require_state
+  for ((i = 1; i <= MEMBERS; i++)); do
+    printf 'member %s 127.0.0.1:%s %s\n' "$i" "$(client_port "$i")" "$(member_mode "$i")"
+  done
+}
+
+# Prints the leading member (the standalone server counts as leader); fails when none leads.
+find_leader() {
+  local i mode
+  for ((i = 1; i <= MEMBERS; i++)); do
+    mode="$(member_mode "$i")"
+    if [[ $mode == leader || $mode == standalone ]]; then
+      echo "$i"
+      return 0
+    fi
+  done
+  return 1
+}
+
+cmd_leader() {
+  require_state
+  find_leader || die "no member leads right now"
+}
+
+cmd_connection_string() {
+  if load_state; then
+    connection_string_for "$MEMBERS"
+  else
+    local count=${1:-3}
+    validate_count "$count"
+    validate_base_port
+    connection_string_for "$count"
+  fi
+}
+
+cmd_is_running() {
+  load_state || return 1
+  [[ -n "$(running_members)" ]]
+}
+
+main() {
+  local command=${1:-help}
+  shift || true
+  case $command in
+    install) ensure_zookeeper ;;
+    install-peers) apt_install libcurator-recipes-java python3-kazoo ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down ;;
+    stop) cmd_stop "$@" ;;
+    start) cmd_start "$@" ;;
+    status) cmd_status ;;
+    leader) cmd_leader ;;
+    connection-string) cmd_connection_string "$@" ;;
+    is-running) cmd_is_running ;;
+    help | -h | --help) usage ;;
+    *)
+      usage
+      die "unknown command '$command'"
+      ;;
+  esac
+}
+
+main "$@"
