@@ -4,6 +4,8 @@
 # Usage: eng/zookeeper.sh <command> [arguments]
 #   install               install Debian's zookeeper package when it is missing
 #   install-peers         install the interop peers (Curator recipes, python3-kazoo) when missing
+#   up-tls                start a standalone server with a TLS port (secureClientPort = BASE+301) next to its
+#                         plain one, with a throwaway CA; prints `export ZKSYNC_TEST_TLS_*=…` lines for the tests
 #   up [N]                start a standalone server (N=1) or an N-member ensemble (default 3) and wait
 #                         until every member serves requests; prints the connection string last on stdout
 #   down                  stop the members this script started and remove their configs, data and logs
@@ -102,6 +104,28 @@ client_port() { echo $((BASE_PORT + $1)); }
 quorum_port() { echo $((BASE_PORT + 100 + $1)); }
 election_port() { echo $((BASE_PORT + 200 + $1)); }
 member_dir() { echo "$STATE_DIR/member$1"; }
+secure_port() { echo $((BASE_PORT + 300 + $1)); }
+tls_dir() { echo "$STATE_DIR/tls"; }
+# A TLS server is one whose state holds the certificates up-tls generated.
+is_tls() { [[ -d "$(tls_dir)" ]]; }
+
+# A throwaway CA and a server certificate for 127.0.0.1/localhost, as PKCS#12 key and trust stores.
+generate_tls() {
+  local dir
+  dir="$(tls_dir)"
+  mkdir -p "$dir"
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+  command -v keytool >/dev/null 2>&1 || die "keytool (from the JDK) is needed for the TLS trust store"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 2 \
+    -subj "/CN=ZkSync test CA" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -keyout "$dir/server.key" -out "$dir/server.csr" -subj "/CN=localhost" >/dev/null 2>&1
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$dir/ext.cnf"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
+    -out "$dir/server.pem" -days 2 -extfile "$dir/ext.cnf" >/dev/null 2>&1
+  openssl pkcs12 -export -in "$dir/server.pem" -inkey "$dir/server.key" -out "$dir/server.p12" -passout pass:changeit
+  keytool -importcert -noprompt -alias ca -file "$dir/ca.pem" -keystore "$dir/trust.p12" -storetype PKCS12 \
+    -storepass changeit >/dev/null 2>&1
+}
 
 connection_string_for() {
   local count=$1 i parts=()
@@ -184,6 +208,17 @@ write_member_config() {
     echo "extendedTypesEnabled=true"
     # Throwaway data: skip fsync on every transaction (becomes zookeeper.forceSync=no).
     echo "forceSync=no"
+    if is_tls; then
+      echo "secureClientPort=$(secure_port "$i")"
+      echo "secureClientPortAddress=127.0.0.1"
+      echo "ssl.keyStore.location=$(tls_dir)/server.p12"
+      echo "ssl.keyStore.password=changeit"
+      echo "ssl.keyStore.type=PKCS12"
+      echo "ssl.trustStore.location=$(tls_dir)/trust.p12"
+      echo "ssl.trustStore.password=changeit"
+      echo "ssl.trustStore.type=PKCS12"
+      echo "ssl.clientAuth=none"
+    fi
     if ((MEMBERS > 1)); then
       for ((j = 1; j <= MEMBERS; j++)); do
         echo "server.$j=127.0.0.1:$(quorum_port "$j"):$(election_port "$j")"
@@ -276,6 +311,10 @@ classpath() {
   if [[ -f $SLF4J_SIMPLE_JAR ]]; then
     path+=":$SLF4J_SIMPLE_JAR"
   fi
+  # The Netty connection factory (TLS) needs netty's codec and resolver, which the manifest leaves out.
+  if is_tls; then
+    path+=":/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar"
+  fi
   echo "$path"
 }
 
@@ -286,6 +325,9 @@ launch_member() {
   require_ports_free "$i"
   if [[ -n ${ZK_JAVA_OPTS:-} ]]; then
     read -r -a java_opts <<<"$ZK_JAVA_OPTS"
+  fi
+  if is_tls; then
+    java_opts+=(-Dzookeeper.serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory)
   fi
   rm -f "$pid_file"
   # setsid: a Ctrl-C in the caller's terminal must not reach the servers; `down` stops them.
@@ -453,6 +495,7 @@ remove_state() {
     [[ -d $dir ]] && rm -rf -- "$dir"
   done
   rm -f -- "$STATE_DIR/ensemble" "$STATE_DIR/ensemble.tmp"
+  [[ -d "$(tls_dir)" ]] && rm -rf -- "$(tls_dir)"
   if [[ -d $STATE_DIR ]]; then
     rmdir --ignore-fail-on-non-empty -- "$STATE_DIR"
   fi
@@ -522,6 +565,23 @@ cmd_leader() {
   find_leader || die "no member leads right now"
 }
 
+cmd_up_tls() {
+  local connection
+  if ! load_state || [[ -z "$(running_members)" ]]; then
+    # Fresh state: certificates first, so that the member config and launch see a TLS server.
+    validate_base_port
+    if load_state; then
+      remove_state
+    fi
+    generate_tls
+  fi
+  connection="$(cmd_up 1 | tail -n 1)"
+  is_tls || die "a plaintext server is already running from $STATE_DIR; run '$0 down' first"
+  printf 'export ZKSYNC_TEST_TLS_CONNECTION=127.0.0.1:%s\n' "$(secure_port 1)"
+  printf 'export ZKSYNC_TEST_TLS_CA=%s\n' "$(tls_dir)/ca.pem"
+  printf 'export ZKSYNC_TEST_TLS_PLAIN_CONNECTION=%s\n' "$connection"
+}
+
 cmd_connection_string() {
   if load_state; then
     connection_string_for "$MEMBERS"
@@ -545,6 +605,7 @@ main() {
     install) ensure_zookeeper ;;
     install-peers) apt_install libcurator-recipes-java python3-kazoo ;;
     up) cmd_up "$@" ;;
+    up-tls) cmd_up_tls ;;
     down) cmd_down ;;
     stop) cmd_stop "$@" ;;
     start) cmd_start "$@" ;;
