@@ -477,6 +477,11 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         // No connection is running here, so nobody else reads the queue.
         while (_outgoing.Reader.TryRead(out var request))
         {
+            if (request is PingRequest)
+            {
+                continue; // Internal: nobody awaits it, so it must not carry an unobserved exception.
+            }
+
             if (request is AuthRequest auth)
             {
                 auth.Waiter.Fail(new ZooKeeperException(code));
@@ -573,13 +578,17 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             }
 
             _closing = true;
+
+            // Whatever happens to it after we stop waiting, its failure is observed here.
+            _ = close.Task.ContinueWith(static t => _ = t.Exception, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             _outgoing.Writer.TryWrite(close);
             try
             {
                 var wait = TimeSpan.FromMilliseconds(Math.Clamp(NegotiatedOrRequestedTimeoutMs / 2, 500, 5000));
                 await close.Task.WaitAsync(wait).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is TimeoutException or ZooKeeperException)
+            catch (Exception ex) when (ex is TimeoutException or ZooKeeperException or ObjectDisposedException)
             {
                 Log.CloseSessionFailed(_logger, sessionId, ex.Message);
             }

@@ -24,7 +24,9 @@ internal static class SessionKiller
     {
         var sessionId = client.Session.SessionId;
         var password = client.SessionPassword.ToArray();
-        var (host, port) = FirstHost(TestClients.ConnectionString);
+        // The same server the client uses: a takeover there closes the client's connection at once (on another member
+        // the old connection would only learn of the move on its next request).
+        var (host, port) = FirstHost(client.Session.ConnectedServer ?? TestClients.ConnectionString);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(host, port, cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
