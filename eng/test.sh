@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Runs every ZkSync test against a real ZooKeeper ensemble; the test command of the README and of CI.
+#
+# Usage: eng/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Locks]
+#
+# 1. Installs the prerequisites when missing: Debian's zookeeper package and the interop peers
+#    (Curator recipes, python3-kazoo), through eng/zookeeper.sh. dotnet must be on PATH.
+# 2. Starts a 3-member ensemble on 127.0.0.1 (eng/zookeeper.sh up 3) and exports its connection string
+#    as ZKSYNC_TEST_CONNECTION, the one variable the tests read. When the caller has set
+#    ZKSYNC_TEST_CONNECTION, its ensemble is used and none is started; an ensemble already running
+#    from the state directory (eng/zookeeper.sh up) is reused and left running.
+# 3. Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
+#    (override with ZKSYNC_TEST_RESULTS_DIR).
+# 4. Stops the ensemble it started and removes its data, on success, failure, Ctrl-C or TERM.
+# 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
+#    failed, dotnet test failed, or no test ran.
+#
+# Environment: ZK_BASE_PORT, ZK_STATE_DIR (see eng/zookeeper.sh); ZKSYNC_TEST_HANG_TIMEOUT, the time
+# after which a silent test run is aborted (default 20m).
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+readonly REPO_ROOT
+readonly ZOOKEEPER="$REPO_ROOT/eng/zookeeper.sh"
+RESULTS_DIR="$(realpath -m "${ZKSYNC_TEST_RESULTS_DIR:-$REPO_ROOT/artifacts/test-results}")"
+readonly RESULTS_DIR
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# No MSBuild worker nodes lingering after the run.
+export MSBUILDDISABLENODEREUSE=1
+
+ensemble_started=0
+test_pid=''
+
+log() {
+  printf 'test.sh: %s\n' "$*" >&2
+}
+
+stop_tests() {
+  local deadline
+  [[ -n $test_pid ]] || return 0
+  # dotnet test runs in its own process group (setsid below): end it with its test hosts.
+  kill -TERM -- "-$test_pid" 2>/dev/null || true
+  deadline=$((SECONDS + 15))
+  while kill -0 "$test_pid" 2>/dev/null && ((SECONDS < deadline)); do
+    sleep 0.2
+  done
+  kill -KILL -- "-$test_pid" 2>/dev/null || true
+  wait "$test_pid" 2>/dev/null || true
+  test_pid=''
+}
+
+stop_ensemble() {
+  if ((ensemble_started)); then
+    ensemble_started=0
+    bash "$ZOOKEEPER" down || log "warning: 'eng/zookeeper.sh down' failed"
+  fi
+}
+
+cleanup() {
+  stop_tests
+  stop_ensemble
+}
+
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
+
+# Prints "passed failed skipped" counted over the TRX files in $1.
+count_results() {
+  python3 - "$1" <<'PY'
+import glob
+import os
+import sys
+import xml.etree.ElementTree as ElementTree
+
+namespace = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+passed = failed = skipped = 0
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True)):
+    root = ElementTree.parse(path).getroot()
+    for result in root.findall("./t:Results/t:UnitTestResult", namespace):
+        outcome = result.get("outcome", "")
+        if outcome == "Passed":
+            passed += 1
+        elif outcome in ("NotExecuted", "Inconclusive", "Pending"):
+            skipped += 1
+        else:  # Failed, Error, Timeout, Aborted, ...
+            failed += 1
+print(passed, failed, skipped)
+PY
+}
+
+main() {
+  local rc=0 passed failed skipped counts
+
+  cd "$REPO_ROOT"
+  command -v dotnet >/dev/null 2>&1 || { log "error: dotnet is not on PATH"; exit 1; }
+
+  bash "$ZOOKEEPER" install
+  bash "$ZOOKEEPER" install-peers
+  command -v python3 >/dev/null 2>&1 || { log "error: python3 (to read the TRX results) is not on PATH"; exit 1; }
+
+  if [[ -n ${ZKSYNC_TEST_CONNECTION:-} ]]; then
+    log "using the caller's ZooKeeper: ZKSYNC_TEST_CONNECTION=$ZKSYNC_TEST_CONNECTION"
+  elif bash "$ZOOKEEPER" is-running; then
+    # Fails with a clear message when the running ensemble does not have 3 members.
+    ZKSYNC_TEST_CONNECTION="$(bash "$ZOOKEEPER" up 3 | tail -n 1)"
+    log "reusing the ensemble already running ($ZKSYNC_TEST_CONNECTION); it stays running"
+  else
+    # Set before `up`, so that a start that fails halfway is cleaned up as well.
+    ensemble_started=1
+    ZKSYNC_TEST_CONNECTION="$(bash "$ZOOKEEPER" up 3 | tail -n 1)"
+  fi
+  export ZKSYNC_TEST_CONNECTION
+
+  rm -rf -- "$RESULTS_DIR"
+  mkdir -p "$RESULTS_DIR"
+  log "dotnet test against ZooKeeper $ZKSYNC_TEST_CONNECTION; results in $RESULTS_DIR"
+
+  # In the background, so that INT and TERM traps run at once rather than after dotnet test ends;
+  # setsid gives it a process group of its own for stop_tests.
+  setsid dotnet test ZkSync.AspNetCore.sln -c Release \
+    --logger "trx" --results-directory "$RESULTS_DIR" \
+    --blame-hang-timeout "${ZKSYNC_TEST_HANG_TIMEOUT:-20m}" --blame-hang-dump-type none \
+    "$@" </dev/null &
+  test_pid=$!
+  wait "$test_pid" || rc=$?
+  test_pid=''
+
+  stop_ensemble
+
+  counts="$(count_results "$RESULTS_DIR")" || { log "error: could not read the TRX files"; counts="0 0 0"; rc=1; }
+  read -r passed failed skipped <<<"$counts"
+  if ((rc != 0)); then
+    log "dotnet test exited with code $rc"
+  fi
+  if ((passed + failed == 0)); then
+    log "error: no test ran"
+    rc=1
+  fi
+  if ((failed > 0 && rc == 0)); then
+    rc=1
+  fi
+  echo "Tests: $passed passed, $failed failed, $skipped skipped"
+  return "$rc"
+}
+
+main "$@"
