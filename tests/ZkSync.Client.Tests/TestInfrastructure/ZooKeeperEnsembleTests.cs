@@ -1,3 +1,4 @@
+using System.Net;
 using Xunit;
 using ZkSync.TestSupport;
 
@@ -38,6 +39,22 @@ public sealed class ZooKeeperEnsembleTests
                 $"Expected leader or follower, got {mode}."));
             Assert.Single(modes, mode => mode == ZooKeeperMemberMode.Leader);
         }
+    }
+
+    [Fact]
+    public async Task GetModeAsync_ThroughFaultProxy_ReportsTheMembersOwnMode()
+    {
+        // Arrange
+        await ZooKeeperEnsemble.WaitForQuorumAsync(MemberTimeout, _cancellationToken);
+        await using var proxy = new FaultProxy(ZooKeeperEnsemble.GetMemberEndPoint(1));
+        var direct = await ZooKeeperEnsemble.GetModeAsync(1, _cancellationToken);
+
+        // Act
+        var proxied = await ZooKeeperEnsemble.GetModeAsync(new DnsEndPoint("127.0.0.1", proxy.Port), _cancellationToken);
+
+        // Assert
+        Assert.Equal(direct, proxied);
+        Assert.Equal(1, proxy.AcceptedConnections.Value);
     }
 
     [Fact]
