@@ -1,80 +1,167 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the suite needs, starts a 3-member ZooKeeper ensemble (plus a TLS server)
-# on loopback, runs every test project against it and always stops and removes what it started, pass or fail.
+# Runs every ZkSync test against a real ZooKeeper ensemble; the test command of the README and of CI.
 #
-# Usage: bash eng/test.sh [extra dotnet test arguments]
-# Environment:
-#   ZKSYNC_TEST_CONNECTION  run against this ensemble instead (nothing is started)
+# Usage: eng/test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Locks]
+#
+# 1. Installs the prerequisites when missing: Debian's zookeeper package and the interop peers
+#    (Curator recipes, python3-kazoo), through eng/zookeeper.sh. dotnet must be on PATH.
+# 2. Starts a 3-member ensemble on 127.0.0.1 (eng/zookeeper.sh up 3) and exports its connection string
+#    as ZKSYNC_TEST_CONNECTION, the one variable the tests read. When the caller has set
+#    ZKSYNC_TEST_CONNECTION, its ensemble is used and none is started; an ensemble already running
+#    from the state directory (eng/zookeeper.sh up) is reused and left running.
+# 3. Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
+#    (override with ZKSYNC_TEST_RESULTS_DIR).
+# 4. Stops the ensemble it started and removes its data, on success, failure, Ctrl-C or TERM.
+# 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
+#    failed, dotnet test failed, or no test ran.
+#
+# Environment: ZK_BASE_PORT, ZK_STATE_DIR (see eng/zookeeper.sh); ZKSYNC_TEST_HANG_TIMEOUT, the time
+# after which a silent test run is aborted (default 20m).
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$REPO_ROOT"
-ZK="$REPO_ROOT/eng/zookeeper.sh"
-RESULTS_DIR="$REPO_ROOT/artifacts/test-results"
-STARTED=()
+readonly REPO_ROOT
+readonly ZOOKEEPER="$REPO_ROOT/eng/zookeeper.sh"
+RESULTS_DIR="$(realpath -m "${ZKSYNC_TEST_RESULTS_DIR:-$REPO_ROOT/artifacts/test-results}")"
+readonly RESULTS_DIR
 
-log() { printf 'test.sh: %s\n' "$*" >&2; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+# No MSBuild worker nodes lingering after the run.
+export MSBUILDDISABLENODEREUSE=1
+
+ensemble_started=0
+tls_started=0
+readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls"
+test_pid=''
+
+log() {
+  printf 'test.sh: %s\n' "$*" >&2
+}
+
+stop_tests() {
+  local deadline
+  [[ -n $test_pid ]] || return 0
+  # dotnet test runs in its own process group (setsid below): end it with its test hosts.
+  kill -TERM -- "-$test_pid" 2>/dev/null || true
+  deadline=$((SECONDS + 15))
+  while kill -0 "$test_pid" 2>/dev/null && ((SECONDS < deadline)); do
+    sleep 0.2
+  done
+  kill -KILL -- "-$test_pid" 2>/dev/null || true
+  wait "$test_pid" 2>/dev/null || true
+  test_pid=''
+}
+
+stop_ensemble() {
+  if ((tls_started)); then
+    tls_started=0
+    ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT=42680 bash "$ZOOKEEPER" down || log "warning: stopping the TLS server failed"
+  fi
+  if ((ensemble_started)); then
+    ensemble_started=0
+tls_started=0
+readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls"
+    bash "$ZOOKEEPER" down || log "warning: 'eng/zookeeper.sh down' failed"
+  fi
+}
 
 cleanup() {
-  local status=$?
-  local state
-  for state in "${STARTED[@]}"; do
-    ZK_STATE_DIR="$state" bash "$ZK" down >/dev/null 2>&1 || log "warning: could not stop the ZooKeeper in $state"
-  done
-  exit "$status"
+  stop_tests
+  stop_ensemble
 }
+
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'log "interrupted"; exit 130' INT
+trap 'log "terminated"; exit 143' TERM
 
-command -v dotnet >/dev/null 2>&1 || { log "error: the .NET SDK (dotnet) is not on PATH"; exit 1; }
-bash "$ZK" install
-bash "$ZK" install-peers
+# Prints "passed failed skipped" counted over the TRX files in $1.
+count_results() {
+  python3 - "$1" <<'PY'
+import glob
+import os
+import sys
+import xml.etree.ElementTree as ElementTree
 
-if [[ -z "${ZKSYNC_TEST_CONNECTION:-}" ]]; then
-  export ZK_STATE_DIR="$REPO_ROOT/.zk/test-ensemble"
-  STARTED+=("$ZK_STATE_DIR")
-  ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
-  export ZKSYNC_TEST_CONNECTION
-  # A separate TLS-enabled server for the TLS tests.
-  if TLS_OUT="$(ZK_STATE_DIR="$REPO_ROOT/.zk/test-tls" ZK_BASE_PORT=42680 bash "$ZK" up-tls 2>/dev/null)"; then
-    STARTED+=("$REPO_ROOT/.zk/test-tls")
-    eval "$(printf '%s\n' "$TLS_OUT" | grep '^export ZKSYNC_TEST_TLS_')"
-  else
-    log "warning: no TLS server could be started; the TLS tests will be skipped"
-  fi
-  unset ZK_STATE_DIR
-else
-  log "using the ensemble in ZKSYNC_TEST_CONNECTION=$ZKSYNC_TEST_CONNECTION"
-fi
-
-log "ZooKeeper: $ZKSYNC_TEST_CONNECTION"
-rm -rf "$RESULTS_DIR"
-set +e
-dotnet test ZkSync.AspNetCore.sln -c Release --logger "trx" --results-directory "$RESULTS_DIR" "$@"
-TEST_STATUS=$?
-set -e
-
-# One summary line over every test project, from the TRX files.
-SUMMARY="$(python3 - "$RESULTS_DIR" <<'PY'
-import glob, sys, xml.etree.ElementTree as ET
+namespace = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
-for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
-    counters = ET.parse(path).getroot().find(".//{*}Counters")
-    if counters is None:
-        continue
-    passed += int(counters.get("passed", 0))
-    failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
-    skipped += int(counters.get("notExecuted", 0))
-print(f"{passed} {failed} {skipped}")
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True)):
+    root = ElementTree.parse(path).getroot()
+    for result in root.findall("./t:Results/t:UnitTestResult", namespace):
+        outcome = result.get("outcome", "")
+        if outcome == "Passed":
+            passed += 1
+        elif outcome in ("NotExecuted", "Inconclusive", "Pending"):
+            skipped += 1
+        else:  # Failed, Error, Timeout, Aborted, ...
+            failed += 1
+print(passed, failed, skipped)
 PY
-)"
-read -r PASSED FAILED SKIPPED <<<"$SUMMARY"
-echo "Tests: $PASSED passed, $FAILED failed, $SKIPPED skipped"
-if [[ $TEST_STATUS -ne 0 || $FAILED -ne 0 ]]; then
-  exit 1
-fi
-if [[ $PASSED -eq 0 ]]; then
-  log "error: no test ran"
-  exit 1
-fi
+}
+
+main() {
+  local rc=0 passed failed skipped counts
+
+  cd "$REPO_ROOT"
+  command -v dotnet >/dev/null 2>&1 || { log "error: dotnet is not on PATH"; exit 1; }
+
+  bash "$ZOOKEEPER" install
+  bash "$ZOOKEEPER" install-peers
+  command -v python3 >/dev/null 2>&1 || { log "error: python3 (to read the TRX results) is not on PATH"; exit 1; }
+
+  if [[ -n ${ZKSYNC_TEST_CONNECTION:-} ]]; then
+    log "using the caller's ZooKeeper: ZKSYNC_TEST_CONNECTION=$ZKSYNC_TEST_CONNECTION"
+  elif bash "$ZOOKEEPER" is-running; then
+    # Fails with a clear message when the running ensemble does not have 3 members.
+    ZKSYNC_TEST_CONNECTION="$(bash "$ZOOKEEPER" up 3 | tail -n 1)"
+    log "reusing the ensemble already running ($ZKSYNC_TEST_CONNECTION); it stays running"
+  else
+    # Set before `up`, so that a start that fails halfway is cleaned up as well.
+    ensemble_started=1
+    ZKSYNC_TEST_CONNECTION="$(bash "$ZOOKEEPER" up 3 | tail -n 1)"
+  fi
+  export ZKSYNC_TEST_CONNECTION
+
+  # A standalone server with a TLS port for the TLS tests (they skip without ZKSYNC_TEST_TLS_*).
+  if [[ -z ${ZKSYNC_TEST_TLS_CONNECTION:-} ]]; then
+    local tls_exports
+    tls_started=1
+    if tls_exports="$(ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT=42680 bash "$ZOOKEEPER" up-tls)"; then
+      eval "$(grep '^export ZKSYNC_TEST_TLS_' <<<"$tls_exports")"
+    else
+      log "warning: the TLS server did not start; the TLS tests will be skipped"
+    fi
+  fi
+
+  rm -rf -- "$RESULTS_DIR"
+  mkdir -p "$RESULTS_DIR"
+  log "dotnet test against ZooKeeper $ZKSYNC_TEST_CONNECTION; results in $RESULTS_DIR"
+
+  # In the background, so that INT and TERM traps run at once rather than after dotnet test ends;
+  # setsid gives it a process group of its own for stop_tests.
+  setsid dotnet test ZkSync.AspNetCore.sln -c Release \
+    --logger "trx" --results-directory "$RESULTS_DIR" \
+    --blame-hang-timeout "${ZKSYNC_TEST_HANG_TIMEOUT:-20m}" --blame-hang-dump-type none \
+    "$@" </dev/null &
+  test_pid=$!
+  wait "$test_pid" || rc=$?
+  test_pid=''
+
+  stop_ensemble
+
+  counts="$(count_results "$RESULTS_DIR")" || { log "error: could not read the TRX files"; counts="0 0 0"; rc=1; }
+  read -r passed failed skipped <<<"$counts"
+  if ((rc != 0)); then
+    log "dotnet test exited with code $rc"
+  fi
+  if ((passed + failed == 0)); then
+    log "error: no test ran"
+    rc=1
+  fi
+  if ((failed > 0 && rc == 0)); then
+    rc=1
+  fi
+  echo "Tests: $passed passed, $failed failed, $skipped skipped"
+  return "$rc"
+}
+
+main "$@"

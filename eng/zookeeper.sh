@@ -267,9 +267,19 @@ member_running() {
   [[ -n "$(member_pids "$1")" ]]
 }
 
+# Succeeds while process $1 exists and is not a zombie. A dying process loses its command line
+# before the kernel closes its files, so the identity check cannot tell when the ports are free.
+process_alive() {
+  local stat state
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  state=${stat##*) }
+  state=${state%% *}
+  [[ $state != Z && $state != X ]]
+}
+
 wait_for_exit() {
-  local pid=$1 member=$2 deadline=$((SECONDS + $3))
-  while is_member_process "$pid" "$member"; do
+  local pid=$1 deadline=$((SECONDS + $2))
+  while process_alive "$pid"; do
     ((SECONDS < deadline)) || return 1
     sleep 0.1
   done
@@ -279,10 +289,10 @@ stop_member() {
   local i=$1 pid stopped=0
   for pid in $(member_pids "$i"); do
     kill -TERM "$pid" 2>/dev/null || true
-    if ! wait_for_exit "$pid" "$i" "$STOP_WAIT_SECONDS"; then
+    if ! wait_for_exit "$pid" "$STOP_WAIT_SECONDS"; then
       log "member $i (pid $pid) ignored TERM for ${STOP_WAIT_SECONDS}s; killing it"
       kill -KILL "$pid" 2>/dev/null || true
-      wait_for_exit "$pid" "$i" 5 || die "member $i (pid $pid) survived KILL"
+      wait_for_exit "$pid" 5 || die "member $i (pid $pid) survived KILL"
     fi
     log "stopped member $i (pid $pid)"
     stopped=1
