@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Unexpected notification or reply from ZooKeeper server {Server}: {Detail}", EventName = "UnexpectedFrame")]
     public static partial void UnexpectedFrame(ILogger logger, string server, string detail);
+
+    [LoggerMessage(2000, LogLevel.Debug, "Acquired lock '{Name}' ({Mode}, fencing token {FencingToken}).", EventName = "LockAcquired")]
+    public static partial void LockAcquired(ILogger logger, string name, Locks.ZooKeeperLockMode mode, long fencingToken);
+
+    [LoggerMessage(2001, LogLevel.Debug, "Gave up waiting for lock '{Name}' after {Timeout}.", EventName = "LockTimedOut")]
+    public static partial void LockTimedOut(ILogger logger, string name, TimeSpan timeout);
 }

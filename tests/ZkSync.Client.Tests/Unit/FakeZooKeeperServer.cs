@@ -42,8 +42,9 @@ internal sealed class FakeZooKeeperServer : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or SocketException or ObjectDisposedException)
         {
+            // Stopped: the listener was closed while (or before) accepting.
         }
     }
 
