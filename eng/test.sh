@@ -31,7 +31,7 @@ export MSBUILDDISABLENODEREUSE=1
 
 ensemble_started=0
 tls_started=0
-readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls"
+readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls-server"
 test_pid=''
 
 log() {
@@ -59,8 +59,6 @@ stop_ensemble() {
   fi
   if ((ensemble_started)); then
     ensemble_started=0
-tls_started=0
-readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls"
     bash "$ZOOKEEPER" down || log "warning: 'eng/zookeeper.sh down' failed"
   fi
 }
