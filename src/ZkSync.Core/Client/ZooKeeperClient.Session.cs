@@ -76,6 +76,9 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     /// <summary>Number of requests sent and awaiting their reply on the current connection.</summary>
     internal int PendingCount => _connection?.PendingCount ?? 0;
 
+    /// <summary>The session password (for tests that take over or expire the session from a second connection).</summary>
+    internal ReadOnlySpan<byte> SessionPassword => _password;
+
     /// <summary>Number of registered watches.</summary>
     internal int WatchCount => _watches.Count;
 
