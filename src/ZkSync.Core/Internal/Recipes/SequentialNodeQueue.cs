@@ -190,8 +190,10 @@ internal sealed class SequentialNodeQueue
     }
 
     /// <summary>After a create failed with an unknown outcome: find our node by its protection id.</summary>
+    /// <param name="protection">The name prefix <c>_c_&lt;uuid&gt;-</c> of the create.</param>
+    /// <param name="cancellationToken">Abandons the search; a node possibly created is then deleted in the background.</param>
     /// <returns>The adopted node, or null when there is none (any node of an ended session was deleted).</returns>
-    private async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken)
+    internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken)
     {
         try
         {
