@@ -365,7 +365,7 @@ public sealed class ZooKeeperLockProvider
         Log.LockAcquired(_logger, attempt.Mode, attempt.Name, node.Entry.Path, hold.FencingToken, (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
         // A hold lost in the instant since it was confirmed still gets its handle; Lost has fired on it.
-        hold.TryAddHandle();
+        hold.AddFirstHandle();
         return Register(new ZooKeeperLockHandle(hold, ReleaseHandleAsync));
     }
 

@@ -94,6 +94,15 @@ internal sealed class LockHold
 
     public static string ModeTag(ZooKeeperLockMode mode) => mode == ZooKeeperLockMode.Shared ? "shared" : "exclusive";
 
+    /// <summary>Counts the handle of the acquisition that created the hold (even if it was lost in the meantime: Lost has fired on it).</summary>
+    public void AddFirstHandle()
+    {
+        lock (_gate)
+        {
+            _handles++;
+        }
+    }
+
     /// <summary>Counts one more handle; false when the hold has ended or is lost (then it must not be re-entered).</summary>
     public bool TryAddHandle()
     {
