@@ -143,11 +143,12 @@ public sealed class ZooKeeperLockProvider
     /// <exception cref="InvalidOperationException">The owner already holds the lock and <see cref="ZooKeeperLockOptions.Reentrancy"/>
     /// is <see cref="LockReentrancy.Error"/>; or the owner holds it shared and asks for exclusive (upgrades would deadlock).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <exception cref="ZooKeeperException">ZooKeeper refused (e.g. NoAuth), or no connection was available before the timeout ran out.</exception>
+    /// <exception cref="ZooKeeperException">ZooKeeper refused (e.g. NoAuth); or ConnectionLoss: the client was not
+    /// connected when the timeout ran out (at once, for a zero timeout), so whether the lock is free is unknown.</exception>
     /// <remarks>
     /// <para>
     /// Zero timeout: one round trip (create and list, pipelined), then the node is deleted again if the lock is taken.
-    /// The timeout covers waiting in line and waiting for a connection, not a round trip already under way.
+    /// Otherwise the timeout covers waiting in line, waiting for a connection, and the round trips themselves.
     /// </para>
     /// <para>
     /// Connection loss while waiting keeps our place in line if the session survives; after session expiry the attempt

@@ -83,12 +83,21 @@ internal sealed class SequentialNodeQueue
     /// </summary>
     /// <param name="token">The name token, e.g. <c>lock-</c> (the sequence follows it).</param>
     /// <param name="data">The node's data.</param>
-    /// <param name="cancellationToken">Abandons the attempt; a node that may have been created is deleted in the background.</param>
+    /// <param name="cancellationToken">Abandons the attempt (also the wait for the create's reply); a node that may have
+    /// been created is deleted in the background.</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection after a connection loss during the create
+    /// (a recipe's deadline); same clean-up. Defaults to <paramref name="cancellationToken"/>.</param>
     /// <returns>Our node and the listing.</returns>
-    /// <exception cref="ZooKeeperException">A non-transient failure (NoAuth, InvalidACL…), or a transient one if the
-    /// client could not reconnect before <paramref name="cancellationToken"/>.</exception>
-    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <exception cref="ZooKeeperException">A non-transient failure (NoAuth, InvalidACL…).</exception>
+    /// <exception cref="OperationCanceledException">One of the tokens was cancelled.</exception>
+    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken,
+        CancellationToken connectionWaitToken = default)
     {
+        if (!connectionWaitToken.CanBeCanceled)
+        {
+            connectionWaitToken = cancellationToken;
+        }
+
         var parentRetries = 0;
         var protectionId = Guid.NewGuid();
         while (true)
@@ -105,20 +114,20 @@ internal sealed class SequentialNodeQueue
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Observe(children);
+                children.ObserveFailure();
                 _ = _cleaner.DeleteCreatedAsync(create, ParentPath, protection);
                 throw;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && parentRetries++ < MaxParentRetries)
             {
-                Observe(children);
+                children.ObserveFailure();
                 await EnsureContainerAsync(_client, ParentPath, _acl, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
-                Observe(children);
-                var recovered = await RecoverAsync(protection, cancellationToken).ConfigureAwait(false);
+                children.ObserveFailure();
+                var recovered = await RecoverAsync(protection, cancellationToken, connectionWaitToken).ConfigureAwait(false);
                 if (recovered is not null)
                 {
                     return recovered;
@@ -192,8 +201,9 @@ internal sealed class SequentialNodeQueue
     /// <summary>After a create failed with an unknown outcome: find our node by its protection id.</summary>
     /// <param name="protection">The name prefix <c>_c_&lt;uuid&gt;-</c> of the create.</param>
     /// <param name="cancellationToken">Abandons the search; a node possibly created is then deleted in the background.</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection; same clean-up.</param>
     /// <returns>The adopted node, or null when there is none (any node of an ended session was deleted).</returns>
-    internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken)
+    internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken, CancellationToken connectionWaitToken)
     {
         try
         {
@@ -201,7 +211,7 @@ internal sealed class SequentialNodeQueue
             {
                 try
                 {
-                    await _client.WaitForConnectedAsync(cancellationToken).ConfigureAwait(false);
+                    await _client.WaitForConnectedAsync(connectionWaitToken).ConfigureAwait(false);
                     var children = await GetChildrenAsync(cancellationToken).ConfigureAwait(false);
                     QueueEnterResult? adopted = null;
                     foreach (var child in children)
@@ -240,13 +250,11 @@ internal sealed class SequentialNodeQueue
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connectionWaitToken.IsCancellationRequested)
         {
             _ = _cleaner.DeleteProtectedAsync(ParentPath, protection);
             throw;
         }
     }
 
-    private static void Observe(Task task) =>
-        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }
