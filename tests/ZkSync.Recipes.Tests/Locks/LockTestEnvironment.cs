@@ -149,7 +149,15 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
     /// password (the server drops the client's connection), then closeSession on it, in one write so the client's own
     /// reconnect cannot slip in between. The session's ephemerals are deleted at once.
     /// </summary>
-    public static async Task ExpireSessionAsync(ZooKeeperClient client)
+    public static Task ExpireSessionAsync(ZooKeeperClient client) => TakeOverSessionAsync(client, closeSession: true);
+
+    /// <summary>
+    /// Drops the client's connection but not its session: a second connection takes the session over (the server closes
+    /// the client's connection) and lets go; the client reconnects with the same session.
+    /// </summary>
+    public static Task DropConnectionAsync(ZooKeeperClient client) => TakeOverSessionAsync(client, closeSession: false);
+
+    private static async Task TakeOverSessionAsync(ZooKeeperClient client, bool closeSession)
     {
         var sessionId = client.Session.SessionId;
         var password = client.SessionPassword.ToArray();
@@ -168,11 +176,21 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(49), 8);           // closeSession frame length
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(53), 1);           // xid
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(57), -11);         // closeSession
-        await stream.WriteAsync(frames, cts.Token);
-        var buffer = new byte[256];
-        while (await stream.ReadAsync(buffer, cts.Token) > 0)
+        await stream.WriteAsync(closeSession ? frames : frames.AsMemory(0, 49), cts.Token);
+        if (closeSession)
         {
-            // Drain until the server closes the connection after closeSession.
+            var buffer = new byte[256];
+            while (await stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+                // Drain until the server closes the connection after closeSession.
+            }
+        }
+        else
+        {
+            // The answer (or EOF, if the client already took the session back) shows the server processed the
+            // takeover. Closing leaves the session alive.
+            var response = new byte[41];
+            await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cts.Token);
         }
     }
 

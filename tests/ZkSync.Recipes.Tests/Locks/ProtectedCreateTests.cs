@@ -20,7 +20,7 @@ public sealed class ProtectedCreateTests
         await SequentialNodeQueue.EnsureContainerAsync(client, queue.ParentPath, null, CancellationToken.None);
         var lost = await client.CreateAsync(queue.ParentPath + "/" + protection + "lock-", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential);
 
-        var recovered = await queue.RecoverAsync(protection, CancellationToken.None);
+        var recovered = await queue.RecoverAsync(protection, CancellationToken.None, CancellationToken.None);
 
         Assert.NotNull(recovered);
         Assert.Equal(lost.Path, recovered.Entry.Path);
@@ -41,7 +41,7 @@ public sealed class ProtectedCreateTests
         await SequentialNodeQueue.EnsureContainerAsync(client, queue.ParentPath, null, CancellationToken.None);
         var stale = await oldSession.CreateAsync(queue.ParentPath + "/" + protection + "lock-", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential);
 
-        var recovered = await queue.RecoverAsync(protection, CancellationToken.None);
+        var recovered = await queue.RecoverAsync(protection, CancellationToken.None, CancellationToken.None);
 
         Assert.Null(recovered);
         Assert.Null(await env.Admin.ExistsAsync(stale.Path));
@@ -54,7 +54,7 @@ public sealed class ProtectedCreateTests
         var (client, _) = await env.NewContenderAsync();
         var queue = NewQueue(env, client);
 
-        var recovered = await queue.RecoverAsync(ProtectedNodeName.GetProtection(Guid.NewGuid()), CancellationToken.None);
+        var recovered = await queue.RecoverAsync(ProtectedNodeName.GetProtection(Guid.NewGuid()), CancellationToken.None, CancellationToken.None);
 
         Assert.Null(recovered);
     }
