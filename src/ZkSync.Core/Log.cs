@@ -47,9 +47,41 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Warning, "Unexpected notification or reply from ZooKeeper server {Server}: {Detail}", EventName = "UnexpectedFrame")]
     public static partial void UnexpectedFrame(ILogger logger, string server, string detail);
 
-    [LoggerMessage(2000, LogLevel.Debug, "Acquired lock '{Name}' ({Mode}, fencing token {FencingToken}).", EventName = "LockAcquired")]
-    public static partial void LockAcquired(ILogger logger, string name, Locks.ZooKeeperLockMode mode, long fencingToken);
+    // 2000–2999: locks (ZkSync.Locks, Internal/Recipes).
 
-    [LoggerMessage(2001, LogLevel.Debug, "Gave up waiting for lock '{Name}' after {Timeout}.", EventName = "LockTimedOut")]
-    public static partial void LockTimedOut(ILogger logger, string name, TimeSpan timeout);
+    [LoggerMessage(2000, LogLevel.Debug, "Acquired {Mode} lock '{Name}' as {Node} (fencing token {FencingToken}) after {ElapsedMs} ms.", EventName = "LockAcquired")]
+    public static partial void LockAcquired(ILogger logger, Locks.ZooKeeperLockMode mode, string name, string node, long fencingToken, long elapsedMs);
+
+    [LoggerMessage(2001, LogLevel.Debug, "Waiting for {Mode} lock '{Name}': {Node} watches {Predecessor} ({Ahead} ahead in line).", EventName = "LockWaiting")]
+    public static partial void LockWaiting(ILogger logger, Locks.ZooKeeperLockMode mode, string name, string node, string predecessor, int ahead);
+
+    [LoggerMessage(2002, LogLevel.Debug, "Gave up on {Mode} lock '{Name}' after {ElapsedMs} ms: {Outcome}.", EventName = "LockNotAcquired")]
+    public static partial void LockNotAcquired(ILogger logger, Locks.ZooKeeperLockMode mode, string name, long elapsedMs, string outcome);
+
+    [LoggerMessage(2003, LogLevel.Debug, "Released lock '{Name}' ({Node}) after holding it {HeldMs} ms.", EventName = "LockReleased")]
+    public static partial void LockReleased(ILogger logger, string name, string node, long heldMs);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Lock '{Name}' ({Node}) can no longer be trusted: {Reason}.", EventName = "LockLost")]
+    public static partial void LockLost(ILogger logger, string name, string node, string reason);
+
+    [LoggerMessage(2005, LogLevel.Warning, "Could not delete node {Node}: {Reason}", EventName = "NodeDeleteFailed")]
+    public static partial void NodeDeleteFailed(ILogger logger, string node, string reason);
+
+    [LoggerMessage(2006, LogLevel.Information, "Found node {Node}, whose create reply was lost with the connection; using it.", EventName = "ProtectedNodeRecovered")]
+    public static partial void ProtectedNodeRecovered(ILogger logger, string node);
+
+    [LoggerMessage(2007, LogLevel.Warning, "Deleting node {Node} of session 0x{OwnerSessionId:x}: the create reply was lost and the session is now 0x{SessionId:x} (never adopted, CURATOR-498).", EventName = "ProtectedNodeOfOldSession")]
+    public static partial void ProtectedNodeOfOldSession(ILogger logger, string node, long ownerSessionId, long sessionId);
+
+    [LoggerMessage(2008, LogLevel.Warning, "Evicting holder {Node} of lock '{Name}': its lease of {TtlMs} ms ran out {OverdueMs} ms ago.", EventName = "LockHolderEvicted")]
+    public static partial void LockHolderEvicted(ILogger logger, string node, string name, long ttlMs, long overdueMs);
+
+    [LoggerMessage(2009, LogLevel.Information, "The waiting node {Node} of lock '{Name}' is gone ({Reason}); queueing again.", EventName = "LockRequeued")]
+    public static partial void LockRequeued(ILogger logger, string node, string name, string reason);
+
+    [LoggerMessage(2010, LogLevel.Debug, "Owner '{Owner}' re-entered lock '{Name}' (hold count {Count}).", EventName = "LockReentered")]
+    public static partial void LockReentered(ILogger logger, string owner, string name, int count);
+
+    [LoggerMessage(2011, LogLevel.Debug, "Deleting node {Node} failed with {Code}; retrying on the next connection.", EventName = "NodeDeleteRetry")]
+    public static partial void NodeDeleteRetry(ILogger logger, string node, Client.ZooKeeperErrorCode code);
 }

@@ -19,6 +19,30 @@ public sealed class ZooKeeperLockOptions
     /// reentrant (a hold count) or an error. Default <see cref="LockReentrancy.Reentrant"/>.
     /// </summary>
     public LockReentrancy Reentrancy { get; set; } = LockReentrancy.Reentrant;
+
+    /// <summary>
+    /// How exclusive holds name their nodes: <see cref="ExclusiveLockNodeFormat.Mutex"/> (default,
+    /// <c>_c_&lt;uuid&gt;-lock-&lt;seq&gt;</c>, Curator <c>InterProcessMutex</c>) or
+    /// <see cref="ExclusiveLockNodeFormat.WriteLock"/> (<c>_c_&lt;uuid&gt;-__WRIT__&lt;seq&gt;</c>, the write side of
+    /// Curator's <c>InterProcessReadWriteLock</c>).
+    /// </summary>
+    /// <remarks>
+    /// ZkSync's own shared and exclusive holds exclude each other in either format. The format only matters for
+    /// Curator processes on the same lock paths: use <see cref="ExclusiveLockNodeFormat.Mutex"/> next to
+    /// <c>InterProcessMutex</c> and <see cref="ExclusiveLockNodeFormat.WriteLock"/> next to <c>InterProcessReadWriteLock</c>
+    /// (Curator's own mutex and read-write lock cannot share a path).
+    /// </remarks>
+    public ExclusiveLockNodeFormat ExclusiveNodeFormat { get; set; } = ExclusiveLockNodeFormat.Mutex;
+}
+
+/// <summary>The node names of exclusive holds (see <see cref="ZooKeeperLockOptions.ExclusiveNodeFormat"/>).</summary>
+public enum ExclusiveLockNodeFormat
+{
+    /// <summary><c>_c_&lt;uuid&gt;-lock-&lt;seq&gt;</c>, as Curator's <c>InterProcessMutex</c> (also understood by go-zookeeper and kafka-kit).</summary>
+    Mutex = 0,
+
+    /// <summary><c>_c_&lt;uuid&gt;-__WRIT__&lt;seq&gt;</c>, as the write lock of Curator's <c>InterProcessReadWriteLock</c>.</summary>
+    WriteLock = 1,
 }
 
 /// <summary>What acquiring a held lock again with the same owner id does.</summary>

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZkSync.Client;
@@ -15,80 +13,125 @@ namespace ZkSync.Locks;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each contender creates an ephemeral sequential node under the lock's znode: <c>_c_{uuid}-lock-{seq}</c> for an
-/// exclusive lock, <c>_c_{uuid}-__READ__{seq}</c> / <c>_c_{uuid}-__WRIT__{seq}</c> for the read-write modes. The lowest
-/// node holds an exclusive lock; a shared holder needs no exclusive node before it. Each waiter watches exactly one
-/// other node. Lock znodes and their parents are container nodes, removed by the server once empty.
+/// <b>Layout.</b> A lock name maps to a znode under <see cref="ZooKeeperLockOptions.RootPath"/>; the lock's parents are
+/// CONTAINER nodes, created on demand and removed by the server once empty. Each contender creates an ephemeral
+/// sequential child named as Curator does: <c>_c_&lt;uuid&gt;-lock-&lt;seq&gt;</c> for exclusive holds (or
+/// <c>_c_&lt;uuid&gt;-__WRIT__&lt;seq&gt;</c>, see <see cref="ZooKeeperLockOptions.ExclusiveNodeFormat"/>) and
+/// <c>_c_&lt;uuid&gt;-__READ__&lt;seq&gt;</c> for shared ones. The lowest holds; every waiter watches exactly one node
+/// ahead of it (no herd effect); grants are strictly first come, first served, and readers never starve writers.
 /// </para>
 /// <para>
-/// <see cref="ZooKeeperLockMode.Exclusive"/> is Curator's mutex layout; <see cref="ZooKeeperLockMode.Shared"/> and
-/// <see cref="ZooKeeperLockMode.Write"/> are the two sides of Curator's read-write lock. As in Curator, the mutex and
-/// the read-write lock are different locks even on the same path: use Shared and Write for a name that has readers.
+/// <b>Connection loss.</b> A create whose reply was lost is found again by its GUID; a node found after the session
+/// changed is deleted, never adopted (CURATOR-498). While waiting, a connection loss is ridden out: the wait resumes on
+/// reconnect with the same session (the node keeps its place), or starts over with a new node after session expiry.
+/// The timeout also bounds waiting for a connection; if it runs out while disconnected, a <see cref="ZooKeeperException"/>
+/// (ConnectionLoss) is thrown rather than reporting the lock as taken.
 /// </para>
 /// <para>
-/// Connection loss during a create is handled as in Curator's protected mode: the node is found again by its uuid.
-/// A waiter that times out or is cancelled deletes its node. The handle's <see cref="ZooKeeperLockHandle.Lost"/>
-/// fires as soon as the connection is suspended, the session expires or the node disappears.
+/// <b>Cancellation safety.</b> Timeouts and cancellation never leave a node behind: the waiter's node — also one whose
+/// create is still in flight or whose create reply was lost — is deleted, inline while connected and otherwise in the
+/// background, retried until the session ends.
+/// </para>
+/// <para>
+/// <b>Owners.</b> With a <see cref="ZooKeeperLockRequest.OwnerId"/>, acquiring a lock that the same owner holds through
+/// this provider is reentrant (one node, a hold count) or an error (<see cref="ZooKeeperLockOptions.Reentrancy"/>), and
+/// <see cref="ReleaseAsync"/> refuses other owners. Owners are scoped to this provider instance; the owner id is also
+/// written into the node's data for operators.
 /// </para>
 /// </remarks>
 public sealed class ZooKeeperLockProvider
 {
-    private static readonly string[] MutexTokens = [LockNodeNames.MutexToken];
-    private static readonly string[] ReadWriteTokens = [LockNodeNames.ReadToken, LockNodeNames.WriteToken];
+    private static readonly ZooKeeperLockRequest DefaultRequest = new();
     private readonly ZooKeeperClient _client;
-    private readonly ZooKeeperLockOptions _options;
+    private readonly string _rootPath;
+    private readonly LockReentrancy _reentrancy;
+    private readonly ExclusiveLockNodeFormat _exclusiveFormat;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<HeldLock, byte> _held = new();
-    private readonly Histogram<double> _acquireDuration;
-    private readonly UpDownCounter<long> _heldCounter;
-    private readonly Counter<long> _timeouts;
+    private readonly LockMetrics _metrics;
+    private readonly NodeCleaner _cleaner;
+    private readonly LockAcquisition _acquisition;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<OwnerKey, OwnerSlot> _owners = [];
+    private readonly Dictionary<ZooKeeperLockHandle, long> _handles = [];
+    private long _handleSequence;
 
     /// <summary>Creates a provider on a client the caller owns.</summary>
     /// <param name="client">The client (not disposed by the provider).</param>
     /// <param name="options">The options; null for defaults.</param>
     /// <param name="loggerFactory">Logging; null for none.</param>
     /// <param name="meterFactory">Metrics; null for a provider-owned meter.</param>
+    /// <exception cref="ArgumentException">An option is invalid (the message names it).</exception>
     public ZooKeeperLockProvider(ZooKeeperClient client, ZooKeeperLockOptions? options = null, ILoggerFactory? loggerFactory = null, IMeterFactory? meterFactory = null)
     {
         ArgumentNullException.ThrowIfNull(client);
+        options ??= new ZooKeeperLockOptions();
         _client = client;
-        _options = options ?? new ZooKeeperLockOptions();
-        var rootError = ZkPath.GetError(_options.RootPath);
-        if (rootError is not null)
+        _rootPath = RecipeNames.ValidateRoot(options.RootPath, nameof(ZooKeeperLockOptions.RootPath));
+        if (options.Acl is { Count: 0 })
         {
-            throw new ArgumentException($"Invalid ZooKeeperLockOptions.RootPath '{_options.RootPath}': {rootError}", nameof(options));
+            throw new ArgumentException("Acl must not be empty; use null for the default.", nameof(ZooKeeperLockOptions.Acl));
         }
 
+        if (!Enum.IsDefined(options.Reentrancy))
+        {
+            throw new ArgumentException($"Unknown Reentrancy {options.Reentrancy}.", nameof(ZooKeeperLockOptions.Reentrancy));
+        }
+
+        if (!Enum.IsDefined(options.ExclusiveNodeFormat))
+        {
+            throw new ArgumentException($"Unknown ExclusiveNodeFormat {options.ExclusiveNodeFormat}.", nameof(ZooKeeperLockOptions.ExclusiveNodeFormat));
+        }
+
+        _reentrancy = options.Reentrancy;
+        _exclusiveFormat = options.ExclusiveNodeFormat;
+        IReadOnlyList<ZooKeeperAcl>? acl = options.Acl is null ? null : [.. options.Acl];
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ZkSync.Locks.ZooKeeperLockProvider");
-        var meter = meterFactory?.Create(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version) ?? new Meter(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version);
-        _acquireDuration = meter.CreateHistogram<double>("zksync.lock.acquire.duration", "s", "Time to acquire a lock, or to give up.");
-        _heldCounter = meter.CreateUpDownCounter<long>("zksync.lock.held", "{lock}", "Locks held by this process.");
-        _timeouts = meter.CreateCounter<long>("zksync.lock.timeouts", "{attempt}", "Lock attempts that timed out.");
+        _metrics = LockMetrics.Create(meterFactory);
+        _cleaner = new NodeCleaner(client, _logger);
+        _acquisition = new LockAcquisition(client, acl, _cleaner, _metrics, _logger);
     }
 
-    /// <summary>The locks currently held through this provider (one handle per lock node).</summary>
-    public IReadOnlyCollection<ZooKeeperLockHandle> HeldLocks => [.. _held.Keys.Select(h => new ZooKeeperLockHandle(h))];
+    /// <summary>The locks currently held through this provider.</summary>
+    /// <remarks>A snapshot: handles not yet disposed whose <see cref="ZooKeeperLockHandle.Lost"/> has not fired.</remarks>
+    public IReadOnlyCollection<ZooKeeperLockHandle> HeldLocks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _handles.Keys.Where(h => !h.IsDisposed && !h.Lost.IsCancellationRequested).ToArray();
+            }
+        }
+    }
 
     /// <summary>The znode path of a lock name (<c>orders/42</c> → <c>/zksync/locks/orders/42</c>); throws <see cref="ArgumentException"/> naming the rule for invalid names.</summary>
     /// <param name="name">The lock name.</param>
     /// <returns>The path.</returns>
-    public string GetLockPath(string name) => LockNodeNames.LockPath(_options.RootPath, name);
+    /// <remarks>
+    /// A name is a relative path: not empty, no leading or trailing '/', no empty ('//'), '.' or '..' components, no
+    /// component starting with '_c_' (reserved for lock nodes), no control, surrogate, private-use or special characters
+    /// (ZooKeeper's path rules), and with <see cref="ZooKeeperLockOptions.RootPath"/> "/" nothing starting with
+    /// <c>zookeeper</c>.
+    /// </remarks>
+    public string GetLockPath(string name) => RecipeNames.GetPath(_rootPath, name);
 
     /// <summary>Acquires an exclusive lock, waiting in FIFO order up to <paramref name="timeout"/> (zero: try once).</summary>
     /// <param name="name">The lock name.</param>
     /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> to try once; <see cref="Timeout.InfiniteTimeSpan"/> to wait forever.</param>
     /// <param name="cancellationToken">Cancels the wait; no node is left behind.</param>
     /// <returns>The handle, or null if the lock was not acquired in time.</returns>
+    /// <remarks>See <see cref="TryAcquireAsync(string, ZooKeeperLockRequest, TimeSpan, CancellationToken)"/>.</remarks>
     public ValueTask<ZooKeeperLockHandle?> TryAcquireAsync(string name, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
-        TryAcquireAsync(name, new ZooKeeperLockRequest(), timeout, cancellationToken);
+        TryAcquireAsync(name, DefaultRequest, timeout, cancellationToken);
 
     /// <summary>Acquires an exclusive lock, waiting in FIFO order; throws <see cref="TimeoutException"/> when <paramref name="timeout"/> runs out.</summary>
     /// <param name="name">The lock name.</param>
     /// <param name="timeout">How long to wait; null to wait forever.</param>
     /// <param name="cancellationToken">Cancels the wait; no node is left behind.</param>
     /// <returns>The handle.</returns>
+    /// <remarks>See <see cref="TryAcquireAsync(string, ZooKeeperLockRequest, TimeSpan, CancellationToken)"/>.</remarks>
     public ValueTask<ZooKeeperLockHandle> AcquireAsync(string name, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        AcquireAsync(name, new ZooKeeperLockRequest(), timeout, cancellationToken);
+        AcquireAsync(name, DefaultRequest, timeout, cancellationToken);
 
     /// <summary>Acquires a lock as described by <paramref name="request"/> (mode, owner, TTL); null if not acquired within <paramref name="timeout"/>.</summary>
     /// <param name="name">The lock name.</param>
@@ -96,8 +139,28 @@ public sealed class ZooKeeperLockProvider
     /// <param name="timeout">How long to wait; <see cref="TimeSpan.Zero"/> to try once; <see cref="Timeout.InfiniteTimeSpan"/> to wait forever.</param>
     /// <param name="cancellationToken">Cancels the wait; no node is left behind.</param>
     /// <returns>The handle, or null.</returns>
-    public async ValueTask<ZooKeeperLockHandle?> TryAcquireAsync(string name, ZooKeeperLockRequest request, TimeSpan timeout = default, CancellationToken cancellationToken = default) =>
-        await AcquireCoreAsync(name, request, timeout, cancellationToken).ConfigureAwait(false);
+    /// <exception cref="ArgumentException">Invalid name, timeout or request.</exception>
+    /// <exception cref="InvalidOperationException">The owner already holds the lock and <see cref="ZooKeeperLockOptions.Reentrancy"/>
+    /// is <see cref="LockReentrancy.Error"/>; or the owner holds it shared and asks for exclusive (upgrades would deadlock).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ZooKeeperException">ZooKeeper refused (e.g. NoAuth); or ConnectionLoss: the client was not
+    /// connected when the timeout ran out (at once, for a zero timeout), so whether the lock is free is unknown.</exception>
+    /// <remarks>
+    /// <para>
+    /// Zero timeout: one round trip (create and list, pipelined), then the node is deleted again if the lock is taken.
+    /// Otherwise the timeout covers waiting in line, waiting for a connection, and the round trips themselves.
+    /// </para>
+    /// <para>
+    /// Connection loss while waiting keeps our place in line if the session survives; after session expiry the attempt
+    /// queues again with a new node. Timeout and cancellation always delete our node (also when a create reply was
+    /// lost), inline while connected, otherwise in the background until the session ends.
+    /// </para>
+    /// </remarks>
+    public ValueTask<ZooKeeperLockHandle?> TryAcquireAsync(string name, ZooKeeperLockRequest request, TimeSpan timeout = default, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return AcquireCoreAsync(name, request, timeout, cancellationToken);
+    }
 
     /// <summary>Acquires a lock as described by <paramref name="request"/>; throws <see cref="TimeoutException"/> when <paramref name="timeout"/> runs out.</summary>
     /// <param name="name">The lock name.</param>
@@ -105,203 +168,317 @@ public sealed class ZooKeeperLockProvider
     /// <param name="timeout">How long to wait; null to wait forever.</param>
     /// <param name="cancellationToken">Cancels the wait; no node is left behind.</param>
     /// <returns>The handle.</returns>
-    public async ValueTask<ZooKeeperLockHandle> AcquireAsync(string name, ZooKeeperLockRequest request, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        await AcquireCoreAsync(name, request, timeout ?? Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false)
-        ?? throw new TimeoutException($"Timed out after {timeout} waiting for the lock '{name}' ({GetLockPath(name)}).");
+    /// <exception cref="TimeoutException">The lock was not acquired within <paramref name="timeout"/>.</exception>
+    /// <remarks>Otherwise as <see cref="TryAcquireAsync(string, ZooKeeperLockRequest, TimeSpan, CancellationToken)"/>.</remarks>
+    public async ValueTask<ZooKeeperLockHandle> AcquireAsync(string name, ZooKeeperLockRequest request, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var wait = timeout ?? Timeout.InfiniteTimeSpan;
+        var handle = await AcquireCoreAsync(name, request, wait, cancellationToken).ConfigureAwait(false);
+        return handle ?? throw new TimeoutException(
+            $"Could not acquire the {LockHold.ModeTag(request.Mode)} lock '{name}' within {wait}: it is held by another contender.");
+    }
 
-    /// <summary>Releases one hold of <paramref name="name"/> held by <paramref name="ownerId"/> through this provider.</summary>
+    /// <summary>
+    /// Releases one hold of <paramref name="ownerId"/> on <paramref name="name"/> (the most recently acquired handle),
+    /// as if that handle were disposed.
+    /// </summary>
     /// <param name="name">The lock name.</param>
-    /// <param name="ownerId">The owner that acquired it.</param>
-    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <param name="ownerId">The owner releasing the lock.</param>
+    /// <param name="cancellationToken">Checked before releasing; the release itself is not abandoned.</param>
     /// <returns>A task that completes when released.</returns>
-    /// <exception cref="InvalidOperationException">The lock is not held by <paramref name="ownerId"/> ("not the lock owner").</exception>
+    /// <exception cref="InvalidOperationException">"Not the lock owner": <paramref name="ownerId"/> holds no handle on this lock through this provider.</exception>
     public async ValueTask ReleaseAsync(string name, string ownerId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ownerId);
+        var path = GetLockPath(name);
         cancellationToken.ThrowIfCancellationRequested();
-        var held = _held.Keys.FirstOrDefault(h => h.Name == name && h.OwnerId == ownerId)
-            ?? throw new InvalidOperationException($"Cannot release lock '{name}': '{ownerId}' is not the lock owner.");
-        await held.ReleaseOneAsync().ConfigureAwait(false);
-    }
-
-    internal void Forget(HeldLock held)
-    {
-        if (_held.TryRemove(held, out _) && _heldCounter.Enabled)
+        ZooKeeperLockHandle? latest = null;
+        string? other = null;
+        lock (_gate)
         {
-            _heldCounter.Add(-1);
-        }
-    }
-
-    private async Task<ZooKeeperLockHandle?> AcquireCoreAsync(string name, ZooKeeperLockRequest request, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var lockPath = GetLockPath(name);
-        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
-        }
-
-        if (request.Ttl is { } ttl && ttl <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(request), ttl, "ZooKeeperLockRequest.Ttl must be positive when set.");
-        }
-
-        if (request.OwnerId is { } owner && _held.Keys.FirstOrDefault(h => h.Name == name && h.OwnerId == owner) is { } existing)
-        {
-            if (_options.Reentrancy == LockReentrancy.Error)
+            var latestSequence = long.MinValue;
+            foreach (var (handle, sequence) in _handles)
             {
-                throw new InvalidOperationException($"Owner '{owner}' already owns the lock '{name}'.");
-            }
-
-            if (existing.TryAddHold())
-            {
-                return new ZooKeeperLockHandle(existing);
-            }
-        }
-
-        using var activity = ZkSyncDiagnostics.ActivitySource.StartActivity("zksync.lock.acquire");
-        activity?.SetTag("zksync.lock.name", name);
-        var started = Stopwatch.GetTimestamp();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan && timeout > TimeSpan.Zero)
-        {
-            deadline.CancelAfter(timeout);
-        }
-
-        var (token, tokens, rule) = request.Mode switch
-        {
-            ZooKeeperLockMode.Exclusive => (LockNodeNames.MutexToken, MutexTokens, (SequentialNodeQueue.TurnRule)ExclusiveRule),
-            ZooKeeperLockMode.Shared => (LockNodeNames.ReadToken, ReadWriteTokens, SharedRule),
-            ZooKeeperLockMode.Write => (LockNodeNames.WriteToken, ReadWriteTokens, ExclusiveRule),
-            _ => throw new ArgumentOutOfRangeException(nameof(request), request.Mode, "Unknown ZooKeeperLockMode."),
-        };
-        var data = NodeData(request);
-        while (true)
-        {
-            SequentialNodeQueue.OwnNode? node = null;
-            try
-            {
-                await _client.WaitForConnectedAsync(deadline.Token).ConfigureAwait(false);
-                var (created, children) = await SequentialNodeQueue.CreateAsync(_client, lockPath, Guid.NewGuid(), token, data, _options.Acl, deadline.Token).ConfigureAwait(false);
-                node = created;
-                if (timeout == TimeSpan.Zero)
+                if (handle.LockPath != path || handle.IsDisposed)
                 {
-                    // Try once: decide from the listing that came with the create.
-                    var sorted = LockNodeNames.Sort(children, tokens);
-                    var index = sorted.IndexOf(created.Name);
-                    if (index < 0 || !rule(sorted, index).Holds)
-                    {
-                        await GiveUpAsync(created).ConfigureAwait(false);
-                        Record(started, acquired: false);
-                        return null;
-                    }
-                }
-                else if (!await SequentialNodeQueue.WaitForTurnAsync(_client, lockPath, created, children, rule, tokens, deadline.Token).ConfigureAwait(false))
-                {
-                    continue; // Our node vanished (session expired or deleted): queue again at the end.
-                }
-
-                var connection = _client.ConnectionLostToken;
-                if (connection.IsCancellationRequested || _client.Session.SessionId != created.Stat.EphemeralOwner)
-                {
-                    // Cut off while we were being granted: confirm from scratch once reconnected.
-                    await GiveUpAsync(created).ConfigureAwait(false);
                     continue;
                 }
 
-                var held = new HeldLock(_client, this, name, lockPath, created, request.Mode, request.OwnerId, connection);
-                _held.TryAdd(held, 0);
-                if (_heldCounter.Enabled)
+                if (handle.OwnerId == ownerId)
                 {
-                    _heldCounter.Add(1);
+                    if (sequence > latestSequence)
+                    {
+                        latest = handle;
+                        latestSequence = sequence;
+                    }
                 }
-
-                _ = held.WatchOwnNodeAsync();
-                Record(started, acquired: true);
-                Log.LockAcquired(_logger, name, request.Mode, created.Stat.Czxid);
-                return new ZooKeeperLockHandle(held);
+                else
+                {
+                    other = handle.OwnerId ?? "(anonymous)";
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                if (node is { } timedOut)
-                {
-                    await GiveUpAsync(timedOut).ConfigureAwait(false);
-                }
+        }
 
-                Record(started, acquired: false);
-                Log.LockTimedOut(_logger, name, timeout);
-                return null;
+        if (latest is null)
+        {
+            throw new InvalidOperationException(other is null
+                ? $"Not the lock owner: '{ownerId}' does not hold lock '{name}' through this provider."
+                : $"Not the lock owner: lock '{name}' is held by '{other}', not by '{ownerId}'.");
+        }
+
+        await latest.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask<ZooKeeperLockHandle?> AcquireCoreAsync(string name, ZooKeeperLockRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // Read the (mutable) request once.
+        var mode = request.Mode;
+        var ownerId = request.OwnerId;
+        var ttl = request.Ttl;
+        var path = GetLockPath(name);
+        ValidateTimeout(timeout);
+        Validate(mode, ownerId, ttl);
+        var kind = mode == ZooKeeperLockMode.Shared ? LockNodeKind.Read
+            : _exclusiveFormat == ExclusiveLockNodeFormat.WriteLock ? LockNodeKind.Write : LockNodeKind.Mutex;
+        var attempt = new LockAttempt(name, path, kind, mode, ownerId, ttl);
+        var start = Stopwatch.GetTimestamp();
+        using var activity = StartActivity(attempt, timeout);
+        var outcome = "error";
+        try
+        {
+            var (handle, reentered) = ownerId is null
+                ? (await AcquireNewAsync(attempt, timeout, start, cancellationToken).ConfigureAwait(false), false)
+                : await AcquireOwnedAsync(attempt, ownerId, timeout, start, cancellationToken).ConfigureAwait(false);
+            outcome = handle is null ? "timeout" : reentered ? "reentered" : "acquired";
+            if (handle is not null && activity is not null)
+            {
+                activity.SetTag("zksync.lock.node", handle.NodePath);
+                activity.SetTag("zksync.lock.fencing_token", handle.FencingToken);
             }
-            catch
-            {
-                if (node is { } failed)
-                {
-                    await GiveUpAsync(failed).ConfigureAwait(false);
-                }
 
-                throw;
+            return handle;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = "canceled";
+            throw;
+        }
+        catch (Exception ex) when (activity is not null)
+        {
+            activity.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw;
+        }
+        finally
+        {
+            activity?.SetTag("zksync.lock.outcome", outcome);
+            _metrics.RecordAcquire(LockHold.ModeTag(mode), outcome, start);
+            if (outcome is not ("acquired" or "reentered"))
+            {
+                Log.LockNotAcquired(_logger, mode, name, (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds, outcome);
             }
         }
     }
 
-    private Task GiveUpAsync(SequentialNodeQueue.OwnNode node) =>
-        SequentialNodeQueue.DeleteAsync(_client, node.Path, node.Stat.EphemeralOwner, CancellationToken.None);
-
-    private void Record(long started, bool acquired)
+    private async Task<(ZooKeeperLockHandle? Handle, bool Reentered)> AcquireOwnedAsync(LockAttempt attempt, string ownerId, TimeSpan timeout, long start, CancellationToken cancellationToken)
     {
-        if (!acquired && _timeouts.Enabled)
+        var key = new OwnerKey(attempt.LockPath, ownerId);
+        OwnerSlot slot;
+        lock (_gate)
         {
-            _timeouts.Add(1);
+            if (!_owners.TryGetValue(key, out slot!))
+            {
+                slot = new OwnerSlot();
+                _owners[key] = slot;
+            }
+
+            slot.Users++;
         }
 
-        if (_acquireDuration.Enabled)
+        try
         {
-            _acquireDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new KeyValuePair<string, object?>("zksync.lock.acquired", acquired));
+            // One acquisition per owner and lock at a time, so a concurrent second call re-enters the first one's hold.
+            if (!await slot.Gate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+            {
+                return (null, false);
+            }
+
+            try
+            {
+                if (slot.Hold is { } hold && !hold.LostToken.IsCancellationRequested)
+                {
+                    if (_reentrancy == LockReentrancy.Error)
+                    {
+                        throw new InvalidOperationException($"Owner '{ownerId}' already owns lock '{attempt.Name}' (Reentrancy is Error).");
+                    }
+
+                    if (hold.Mode == ZooKeeperLockMode.Shared && attempt.Mode == ZooKeeperLockMode.Exclusive)
+                    {
+                        throw new InvalidOperationException(
+                            $"Owner '{ownerId}' holds lock '{attempt.Name}' shared and cannot re-enter it exclusive: upgrading a read lock would deadlock.");
+                    }
+
+                    var reentered = CreateHandle(hold);
+                    if (reentered is not null)
+                    {
+                        Log.LockReentered(_logger, ownerId, attempt.Name, hold.HandleCount);
+                        return (reentered, true);
+                    }
+                }
+
+                var handle = await AcquireNewAsync(attempt, Remaining(timeout, start), start, cancellationToken).ConfigureAwait(false);
+                if (handle is not null)
+                {
+                    lock (_gate)
+                    {
+                        slot.Hold = handle.Hold;
+                    }
+                }
+
+                return (handle, false);
+            }
+            finally
+            {
+                slot.Gate.Release();
+            }
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                if (--slot.Users == 0 && (slot.Hold is null || slot.Hold.IsEnded))
+                {
+                    _owners.Remove(key);
+                }
+            }
         }
     }
 
-    private static ReadOnlyMemory<byte> NodeData(ZooKeeperLockRequest request)
+    private async Task<ZooKeeperLockHandle?> AcquireNewAsync(LockAttempt attempt, TimeSpan timeout, long start, CancellationToken cancellationToken)
     {
-        if (request.OwnerId is null && request.Ttl is null)
+        var node = await _acquisition.AcquireAsync(attempt, timeout, cancellationToken).ConfigureAwait(false);
+        if (node is null)
         {
-            return ReadOnlyMemory<byte>.Empty;
+            return null;
         }
 
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("owner", request.OwnerId);
-            json.WriteString("acquiredAt", DateTimeOffset.UtcNow);
-            if (request.Ttl is { } ttl)
-            {
-                json.WriteNumber("ttlMs", (long)ttl.TotalMilliseconds);
-            }
+        var hold = new LockHold(attempt, node, _cleaner, _metrics, _logger, OnHoldEnded);
+        Log.LockAcquired(_logger, attempt.Mode, attempt.Name, node.Entry.Path, hold.FencingToken, (long)Stopwatch.GetElapsedTime(start).TotalMilliseconds);
 
-            json.WriteEndObject();
-        }
-
-        return buffer.WrittenMemory;
+        // A hold lost in the instant since it was confirmed still gets its handle; Lost has fired on it.
+        hold.AddFirstHandle();
+        return Register(new ZooKeeperLockHandle(hold, ReleaseHandleAsync));
     }
 
-    /// <summary>An exclusive (write) holder needs the lowest node; it watches its immediate predecessor.</summary>
-    internal static (bool Holds, string? Watch) ExclusiveRule(IReadOnlyList<string> sorted, int ourIndex) =>
-        ourIndex == 0 ? (true, null) : (false, sorted[ourIndex - 1]);
+    private ZooKeeperLockHandle? CreateHandle(LockHold hold) =>
+        hold.TryAddHandle() ? Register(new ZooKeeperLockHandle(hold, ReleaseHandleAsync)) : null;
 
-    /// <summary>
-    /// A shared (read) holder needs no write node before it (Curator's <c>readLockPredicate</c>); it watches the nearest
-    /// earlier write node, so only the writer that blocks it wakes it.
-    /// </summary>
-    internal static (bool Holds, string? Watch) SharedRule(IReadOnlyList<string> sorted, int ourIndex)
+    private ZooKeeperLockHandle Register(ZooKeeperLockHandle handle)
     {
-        for (var i = ourIndex - 1; i >= 0; i--)
+        lock (_gate)
         {
-            if (sorted[i].Contains(LockNodeNames.WriteToken, StringComparison.Ordinal))
-            {
-                return (false, sorted[i]);
-            }
+            _handles[handle] = ++_handleSequence;
         }
 
-        return (true, null);
+        return handle;
+    }
+
+    private ValueTask ReleaseHandleAsync(ZooKeeperLockHandle handle)
+    {
+        lock (_gate)
+        {
+            _handles.Remove(handle);
+        }
+
+        return handle.Hold.ReleaseHandleAsync();
+    }
+
+    private void OnHoldEnded(LockHold hold)
+    {
+        if (hold.OwnerId is null)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            var key = new OwnerKey(hold.LockPath, hold.OwnerId);
+            if (_owners.TryGetValue(key, out var slot) && slot.Hold == hold)
+            {
+                slot.Hold = null;
+                if (slot.Users == 0)
+                {
+                    _owners.Remove(key);
+                }
+            }
+        }
+    }
+
+    private static TimeSpan Remaining(TimeSpan timeout, long start)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan || timeout == TimeSpan.Zero)
+        {
+            return timeout;
+        }
+
+        var left = timeout - Stopwatch.GetElapsedTime(start);
+        return left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
+    }
+
+    private static void ValidateTimeout(TimeSpan timeout)
+    {
+        if (timeout != Timeout.InfiniteTimeSpan && (timeout < TimeSpan.Zero || timeout.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout,
+                "The timeout must be zero (try once), positive up to int.MaxValue ms, or Timeout.InfiniteTimeSpan.");
+        }
+    }
+
+    private static void Validate(ZooKeeperLockMode mode, string? ownerId, TimeSpan? ttl)
+    {
+        if (!Enum.IsDefined(mode))
+        {
+            throw new ArgumentException($"Unknown lock mode {mode}.", "request");
+        }
+
+        if (ownerId is not null && string.IsNullOrWhiteSpace(ownerId))
+        {
+            throw new ArgumentException("OwnerId must not be empty or white space; use null for an anonymous hold.", "request");
+        }
+
+        if (ttl is { } value && (value < TimeSpan.FromMilliseconds(1) || value.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentException($"Ttl must be at least 1 ms and at most int.MaxValue ms (was {value}); use null for no lease.", "request");
+        }
+    }
+
+    private static Activity? StartActivity(LockAttempt attempt, TimeSpan timeout)
+    {
+        if (!ZkSyncDiagnostics.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        var activity = ZkSyncDiagnostics.ActivitySource.StartActivity("zksync.lock.acquire");
+        if (activity is not null)
+        {
+            activity.SetTag("zksync.lock.name", attempt.Name);
+            activity.SetTag("zksync.lock.path", attempt.LockPath);
+            activity.SetTag("zksync.lock.mode", LockHold.ModeTag(attempt.Mode));
+            activity.SetTag("zksync.lock.timeout_ms", timeout == Timeout.InfiniteTimeSpan ? -1 : (long)timeout.TotalMilliseconds);
+        }
+
+        return activity;
+    }
+
+    private readonly record struct OwnerKey(string LockPath, string OwnerId);
+
+    private sealed class OwnerSlot
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+
+        public int Users { get; set; }
+
+        public LockHold? Hold { get; set; }
     }
 }

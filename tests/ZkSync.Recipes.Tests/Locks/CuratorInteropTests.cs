@@ -51,9 +51,13 @@ public sealed class CuratorInteropTests
         await using var scenario = new PeerScenario();
         var curator = await scenario.StartCuratorAsync();
         await using var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = PeerScenario.ConnectionString });
-        var provider = new ZooKeeperLockProvider(client, new ZooKeeperLockOptions { RootPath = scenario.Root });
+        var provider = new ZooKeeperLockProvider(client, new ZooKeeperLockOptions
+        {
+            RootPath = scenario.Root,
+            ExclusiveNodeFormat = ExclusiveLockNodeFormat.WriteLock,
+        });
         var read = new ZooKeeperLockRequest { Mode = ZooKeeperLockMode.Shared };
-        var write = new ZooKeeperLockRequest { Mode = ZooKeeperLockMode.Write };
+        var write = new ZooKeeperLockRequest { Mode = ZooKeeperLockMode.Exclusive };
 
         Assert.True(await curator.AcquireReadWriteAsync("w", scenario.PathFor("rw"), isWrite: true, PeerScenario.Patience));
         Assert.Null(await provider.TryAcquireAsync("rw", read));

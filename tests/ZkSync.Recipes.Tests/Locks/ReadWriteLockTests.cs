@@ -1,111 +1,131 @@
-using ZkSync.Client;
-using ZkSync.Internal.Recipes;
+using System.Collections.Concurrent;
 using ZkSync.Locks;
 
 namespace ZkSync.Recipes.Tests.Locks;
 
-public sealed class ReadWriteLockTests : LockTestBase
+/// <summary>Shared/exclusive locks against a real ZooKeeper, in both exclusive node formats.</summary>
+public sealed class ReadWriteLockTests
 {
-    private static readonly ZooKeeperLockRequest Read = new() { Mode = ZooKeeperLockMode.Shared };
-    private static readonly ZooKeeperLockRequest Write = new() { Mode = ZooKeeperLockMode.Write };
+    private static readonly ZooKeeperLockRequest Shared = new() { Mode = ZooKeeperLockMode.Shared };
+    private static readonly ZooKeeperLockRequest Exclusive = new() { Mode = ZooKeeperLockMode.Exclusive };
 
-    [Fact]
-    public async Task Readers_Overlap_WritersExcluded()
+    public static TheoryData<ExclusiveLockNodeFormat> Formats => [ExclusiveLockNodeFormat.Mutex, ExclusiveLockNodeFormat.WriteLock];
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task TryAcquireAsync_ReadWriteMatrix_SharedWithSharedOnly(ExclusiveLockNodeFormat format)
     {
-        var a = await ProviderAsync();
-        var b = await ProviderAsync();
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (c1, _) = await env.NewContenderAsync();
+        var (c2, _) = await env.NewContenderAsync();
+        var one = env.NewProvider(c1, o => o.ExclusiveNodeFormat = format);
+        var two = env.NewProvider(c2, o => o.ExclusiveNodeFormat = format);
 
-        await using var r1 = await a.AcquireAsync("rw", Read, Timeout);
-        await using var r2 = await b.AcquireAsync("rw", Read, Timeout);
-        Assert.Null(await b.TryAcquireAsync("rw", Write));
-        Assert.Contains("__READ__", r1.NodePath, StringComparison.Ordinal);
-    }
+        // Shared + shared: both granted.
+        var r1 = await one.TryAcquireAsync("m", Shared);
+        var r2 = await two.TryAcquireAsync("m", Shared);
+        Assert.NotNull(r1);
+        Assert.NotNull(r2);
 
-    [Fact]
-    public async Task Writer_Held_ExcludesReadersAndWriters()
-    {
-        var a = await ProviderAsync();
-        var b = await ProviderAsync();
+        // Shared held: exclusive refused.
+        Assert.Null(await two.TryAcquireAsync("m", Exclusive));
+        await r1.DisposeAsync();
+        Assert.Null(await one.TryAcquireAsync("m", Exclusive));
+        await r2.DisposeAsync();
 
-        await using var w = await a.AcquireAsync("rw", Write, Timeout);
+        // Exclusive held: shared and exclusive refused.
+        var w = await one.TryAcquireAsync("m", Exclusive);
+        Assert.NotNull(w);
+        Assert.Null(await two.TryAcquireAsync("m", Shared));
+        Assert.Null(await two.TryAcquireAsync("m", Exclusive));
+        await w.DisposeAsync();
 
-        Assert.Null(await b.TryAcquireAsync("rw", Read));
-        Assert.Null(await b.TryAcquireAsync("rw", Write));
-        Assert.Contains("__WRIT__", w.NodePath, StringComparison.Ordinal);
-    }
-
-    /// <summary>The zk gem's documented example: [ex00, sh01, sh02, sh03, ex04, ex05, sh06, sh07].</summary>
-    [Fact]
-    public async Task ZkGemOrdering_IsGrantedAsDocumented()
-    {
-        var observer = await ConnectAsync();
-        var modes = new[] { Write, Read, Read, Read, Write, Write, Read, Read };
-        var providers = new List<ZooKeeperLockProvider>();
-        var pending = new List<Task<ZooKeeperLockHandle>>();
-        for (var i = 0; i < modes.Length; i++)
-        {
-            providers.Add(await ProviderAsync());
-            pending.Add(providers[i].AcquireAsync("gem", modes[i], Timeout).AsTask());
-            await LockTests.WaitForContendersAsync(observer, Root + "/gem", i + 1);
-        }
-
-        async Task<int[]> GrantedAsync(params int[] expected)
-        {
-            await Task.WhenAll(expected.Select(i => pending[i])).WaitAsync(Timeout);
-            return [.. Enumerable.Range(0, modes.Length).Where(i => pending[i].IsCompletedSuccessfully && !Released.Contains(i))];
-        }
-
-        Assert.Equal(new[] { 0 }, await GrantedAsync(0));
-        await ReleaseAsync(0);
-        Assert.Equal(new[] { 1, 2, 3 }, await GrantedAsync(1, 2, 3));
-        await ReleaseAsync(1, 2, 3);
-        Assert.Equal(new[] { 4 }, await GrantedAsync(4));
-        await ReleaseAsync(4);
-        Assert.Equal(new[] { 5 }, await GrantedAsync(5));
-        await ReleaseAsync(5);
-        Assert.Equal(new[] { 6, 7 }, await GrantedAsync(6, 7));
-        await ReleaseAsync(6, 7);
-
-        async Task ReleaseAsync(params int[] indexes)
-        {
-            foreach (var i in indexes)
-            {
-                Released.Add(i);
-                await (await pending[i]).DisposeAsync();
-            }
-        }
-    }
-
-    private HashSet<int> Released { get; } = [];
-
-    [Fact]
-    public void SortAndRules_MatchCurator()
-    {
-        var children = new[] { "_c_b-__WRIT__0000000004", "_c_a-__READ__0000000001", "foreign", "_c_c-__READ__0000000002" };
-
-        var sorted = LockNodeNames.Sort(children, LockNodeNames.ReadToken, LockNodeNames.WriteToken);
-
-        Assert.Equal(["_c_a-__READ__0000000001", "_c_c-__READ__0000000002", "_c_b-__WRIT__0000000004", "foreign"], sorted);
-        Assert.Equal((true, null), ZooKeeperLockProvider.SharedRule(sorted, 1));
-        Assert.Equal((false, "_c_c-__READ__0000000002"), ZooKeeperLockProvider.ExclusiveRule(sorted, 2));
-        var withWriterFirst = new[] { "_c_w-__WRIT__0000000000", "_c_r-__READ__0000000001" };
-        Assert.Equal((false, "_c_w-__WRIT__0000000000"), ZooKeeperLockProvider.SharedRule(withWriterFirst, 1));
+        Assert.Empty(await env.ChildrenAsync(env.Root + "/m"));
     }
 
     [Theory]
-    [InlineData("", "must not be empty")]
-    [InlineData("/orders/1", "must not start or end with '/'")]
-    [InlineData("orders//1", "empty segment")]
-    [InlineData("orders/..", "'.' and '..'")]
-    [InlineData("orders/\u0001", "control characters")]
-    public void LockPath_InvalidName_NamesTheRule(string name, string rule)
+    [MemberData(nameof(Formats))]
+    public async Task AcquireAsync_ZkGemOrder_GrantsExactlyTheDocumentedSets(ExclusiveLockNodeFormat format)
     {
-        var ex = Assert.Throws<ArgumentException>(() => LockNodeNames.LockPath("/zksync/locks", name));
+        // Arrange: nodes created in the order [ex00, sh01, sh02, sh03, ex04, ex05, sh06, sh07], from two sessions.
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (c1, _) = await env.NewContenderAsync();
+        var (c2, _) = await env.NewContenderAsync();
+        ZooKeeperLockProvider[] providers = [env.NewProvider(c1, o => o.ExclusiveNodeFormat = format), env.NewProvider(c2, o => o.ExclusiveNodeFormat = format)];
+        string[] names = ["ex00", "sh01", "sh02", "sh03", "ex04", "ex05", "sh06", "sh07"];
+        var log = new ConcurrentQueue<string>();
+        var handles = new Task<ZooKeeperLockHandle>[names.Length];
+        var lockPath = env.Root + "/gem";
+        for (var i = 0; i < names.Length; i++)
+        {
+            var request = names[i].StartsWith("sh", StringComparison.Ordinal) ? Shared : Exclusive;
+            handles[i] = AcquireAndLogAsync(providers[i % 2], request, names[i], log);
+            var created = i + 1;
+            await env.WaitForChildrenAsync(lockPath, c => c.Count == created);
+        }
 
-        Assert.Contains(rule, ex.Message, StringComparison.Ordinal);
+        string[][] sets = [["ex00"], ["sh01", "sh02", "sh03"], ["ex04"], ["ex05"], ["sh06", "sh07"]];
+
+        // Act and assert, set by set: the set is granted; then it is released.
+        var released = 0;
+        foreach (var set in sets)
+        {
+            var granted = await Task.WhenAll(set.Select(n => handles[Array.IndexOf(names, n)])).WaitAsync(LockTestEnvironment.Patience);
+            var grantedTooEarly = handles.Skip(released + set.Length).Where(h => h.IsCompleted).ToArray();
+            Assert.Empty(grantedTooEarly);
+            foreach (var handle in granted)
+            {
+                log.Enqueue("release " + handle.OwnerId);
+                await handle.DisposeAsync();
+            }
+
+            released += set.Length;
+        }
+
+        // Every grant came after every release of the sets before it (checked on the full history, not only at the checkpoints).
+        var history = log.ToArray();
+        for (var s = 1; s < sets.Length; s++)
+        {
+            foreach (var name in sets[s])
+            {
+                var grantedAt = Array.IndexOf(history, "acquire " + name);
+                foreach (var earlier in sets[s - 1])
+                {
+                    Assert.True(Array.IndexOf(history, "release " + earlier) < grantedAt, $"{name} granted before {earlier} released: {string.Join(", ", history)}");
+                }
+            }
+        }
+
+        Assert.Empty(await env.ChildrenAsync(lockPath));
     }
 
     [Fact]
-    public void LockPath_MapsUnderRoot() =>
-        Assert.Equal("/zksync/locks/orders/42", LockNodeNames.LockPath("/zksync/locks", "orders/42"));
+    public async Task AcquireAsync_WriterQueuedBehindReaders_LaterReaderWaitsForTheWriter()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (_, readers) = await env.NewContenderAsync();
+        var (_, writers) = await env.NewContenderAsync();
+        var r1 = await readers.AcquireAsync("doc", Shared, TimeSpan.FromSeconds(10));
+        var writing = writers.AcquireAsync("doc", Exclusive, LockTestEnvironment.Patience).AsTask();
+        await env.WaitForChildrenAsync(r1.LockPath, c => c.Count == 2);
+
+        // Readers never starve writers: a reader arriving after the queued writer does not join r1.
+        Assert.Null(await readers.TryAcquireAsync("doc", Shared, TimeSpan.FromMilliseconds(200)));
+        var lateReader = readers.AcquireAsync("doc", Shared, LockTestEnvironment.Patience).AsTask();
+        await env.WaitForChildrenAsync(r1.LockPath, c => c.Count == 3);
+        await r1.DisposeAsync();
+
+        var writer = await writing.WaitAsync(LockTestEnvironment.Patience);
+        Assert.False(lateReader.IsCompleted);
+        await writer.DisposeAsync();
+        await using var reader = await lateReader.WaitAsync(LockTestEnvironment.Patience);
+    }
+
+    private static async Task<ZooKeeperLockHandle> AcquireAndLogAsync(ZooKeeperLockProvider provider, ZooKeeperLockRequest mode, string name, ConcurrentQueue<string> log)
+    {
+        var request = new ZooKeeperLockRequest { Mode = mode.Mode, OwnerId = name };
+        var handle = await provider.AcquireAsync("gem", request, LockTestEnvironment.Patience);
+        log.Enqueue("acquire " + name);
+        return handle;
+    }
 }

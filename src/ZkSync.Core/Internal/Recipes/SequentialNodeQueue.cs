@@ -1,191 +1,260 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ZkSync.Client;
 
 namespace ZkSync.Internal.Recipes;
 
-/// <summary>
-/// The machinery shared by ZooKeeper queue recipes (locks, read-write locks, leader latches, semaphores): create a
-/// protected ephemeral-sequential node, find it again after a lost create reply, wait until a rule says it is our
-/// turn while watching only one other node, and delete our node reliably when giving up or releasing.
-/// </summary>
-internal static class SequentialNodeQueue
+/// <summary>Our node in a sequential-node queue.</summary>
+/// <param name="Path">The node's path.</param>
+/// <param name="Name">The node's name (last path component).</param>
+/// <param name="Stat">The node's metadata when we got hold of it (czxid is the fencing token; ctime a server timestamp).</param>
+/// <param name="CreatedTimestamp">The <see cref="Stopwatch"/> timestamp at which <see cref="Stat"/> was received.</param>
+internal sealed record QueueEntry(string Path, string Name, ZooKeeperStat Stat, long CreatedTimestamp)
 {
-    /// <summary>Decides from the sorted children whether we hold, or which child to watch.</summary>
-    public delegate (bool Holds, string? Watch) TurnRule(IReadOnlyList<string> sortedChildren, int ourIndex);
+    /// <summary>The session that owns the node (its ephemeralOwner).</summary>
+    public long SessionId => Stat.EphemeralOwner;
 
-    public readonly record struct OwnNode(string Path, string Name, ZooKeeperStat Stat);
+    /// <summary>An estimate of the server's clock (ms since the epoch) that never runs ahead of it: our ctime plus local elapsed time.</summary>
+    public long ServerNowMs => Stat.Ctime + (long)Stopwatch.GetElapsedTime(CreatedTimestamp).TotalMilliseconds;
+}
+
+/// <summary>The result of <see cref="SequentialNodeQueue.EnterAsync"/>.</summary>
+/// <param name="Entry">Our node.</param>
+/// <param name="Children">The parent's children listed right after our create (pipelined), or null when that listing failed.</param>
+internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>? Children);
+
+/// <summary>
+/// The shared machinery of ZooKeeper's sequential-node recipes — locks, read-write locks, and (built on it next)
+/// Curator-compatible leader latches (<c>_c_&lt;uuid&gt;-latch-&lt;seq&gt;</c>) and semaphore leases: entering the queue
+/// with a protected ephemeral-sequential create under a container parent, finding our node again after a connection
+/// loss, and listing the queue.
+/// </summary>
+/// <remarks>
+/// <para>What a recipe does on top (see <c>LockAcquisition</c>):</para>
+/// <list type="number">
+/// <item><see cref="EnterAsync"/>: one round trip in the common case — the create and the getChildren are sent back to
+/// back, and ZooKeeper answers a session's requests in order, so the listing already contains our node.</item>
+/// <item>Sort the children with <see cref="SequentialNodeOrdering.Sort"/> and decide (first in line? which node to wait for?).</item>
+/// <item>Watch only the node we wait for, with getData (as Curator does, so no exists watch lingers on a deleted
+/// node) and an <see cref="OwnNodeMonitor"/> on our own node; re-list on every wake-up unless the recipe can prove it is
+/// first.</item>
+/// <item>On timeout, cancellation or failure, hand our node to <see cref="NodeCleaner"/>; if a create was still in
+/// flight, <see cref="NodeCleaner.DeleteCreatedAsync"/> finds it by its GUID.</item>
+/// </list>
+/// <para>
+/// Connection loss during the create (RECIPES.md §6.4/6.5): the outcome is unknown, so after reconnecting we list the
+/// parent and look for <c>_c_&lt;uuid&gt;-</c>. A node found there is adopted only if its ephemeralOwner is our current
+/// session; otherwise (the session changed meanwhile, CURATOR-498) it is deleted and a new GUID is used.
+/// </para>
+/// <para>
+/// Parents are CONTAINER nodes, created on demand, so the server removes them once their last child is gone. If the
+/// server reaps an empty container between our parent-create and our child-create, the child-create fails with NoNode
+/// and is retried after creating the parents again.
+/// </para>
+/// </remarks>
+internal sealed class SequentialNodeQueue
+{
+    private const int MaxParentRetries = 10;
+    private readonly ZooKeeperClient _client;
+    private readonly IReadOnlyList<ZooKeeperAcl>? _acl;
+    private readonly NodeCleaner _cleaner;
+    private readonly ILogger _logger;
+
+    /// <summary>Creates a queue under <paramref name="parentPath"/> whose nodes are named <c>_c_&lt;uuid&gt;-&lt;token&gt;&lt;seq&gt;</c>.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="parentPath">The parent of the queue's nodes (created as a container when missing).</param>
+    /// <param name="acl">The ACL of created nodes and parents; null for open.</param>
+    /// <param name="cleaner">Deletes nodes left behind by abandoned creates.</param>
+    /// <param name="logger">The logger.</param>
+    public SequentialNodeQueue(ZooKeeperClient client, string parentPath, IReadOnlyList<ZooKeeperAcl>? acl, NodeCleaner cleaner, ILogger logger)
+    {
+        _client = client;
+        ParentPath = parentPath;
+        _acl = acl;
+        _cleaner = cleaner;
+        _logger = logger;
+    }
+
+    /// <summary>The parent of the queue's nodes.</summary>
+    public string ParentPath { get; }
 
     /// <summary>
-    /// Creates <c>{parent}/_c_{guid}-{token}{seq}</c> (ephemeral sequential; parents as containers) and lists the parent
-    /// in the same round trip. After a ConnectionLoss the node is looked up by its guid (Curator's protected mode); a
-    /// node found from an earlier session is deleted, never adopted (CURATOR-498).
+    /// Creates our node (ephemeral sequential, protected) and lists the parent in the same round trip.
     /// </summary>
-    public static async Task<(OwnNode Node, IReadOnlyList<string> Children)> CreateAsync(ZooKeeperClient client, string parent,
-        Guid id, string token, ReadOnlyMemory<byte> data, IReadOnlyList<ZooKeeperAcl>? acl, CancellationToken cancellationToken)
+    /// <param name="token">The name token, e.g. <c>lock-</c> (the sequence follows it).</param>
+    /// <param name="data">The node's data.</param>
+    /// <param name="cancellationToken">Abandons the attempt (also the wait for the create's reply); a node that may have
+    /// been created is deleted in the background.</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection after a connection loss during the create
+    /// (a recipe's deadline); same clean-up. Defaults to <paramref name="cancellationToken"/>.</param>
+    /// <returns>Our node and the listing.</returns>
+    /// <exception cref="ZooKeeperException">A non-transient failure (NoAuth, InvalidACL…).</exception>
+    /// <exception cref="OperationCanceledException">One of the tokens was cancelled.</exception>
+    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken,
+        CancellationToken connectionWaitToken = default)
     {
-        var protectedId = LockNodeNames.ProtectedId(id);
-        var prefix = ZkPath.Combine(parent, protectedId + token);
+        if (!connectionWaitToken.CanBeCanceled)
+        {
+            connectionWaitToken = cancellationToken;
+        }
+
+        var parentRetries = 0;
+        var protectionId = Guid.NewGuid();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var create = client.CreateAsync(prefix, data, CreateMode.EphemeralSequential, acl, cancellationToken: cancellationToken);
-            var list = client.GetChildrenAsync(parent, cancellationToken: cancellationToken); // pipelined: answered after the create
+            var protection = ProtectedNodeName.GetProtection(protectionId);
+            var create = _client.CreateAsync(ZkPath.Combine(ParentPath, protection + token), data, CreateMode.EphemeralSequential, _acl, cancellationToken: CancellationToken.None);
+            var children = _client.GetChildrenAsync(ParentPath, cancellationToken: CancellationToken.None);
+            ZooKeeperCreateResult created;
             try
             {
-                var created = await create.ConfigureAwait(false);
-                var children = await list.ConfigureAwait(false);
-                return (new OwnNode(created.Path, ZkPath.GetName(created.Path), created.Stat), children);
+                // The create itself is never abandoned: if we stop waiting, the cleaner waits for it.
+                created = await create.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                _ = list.Exception;
-                await EnsureContainersAsync(client, parent, acl, cancellationToken).ConfigureAwait(false);
+                children.ObserveFailure();
+                _ = _cleaner.DeleteCreatedAsync(create, ParentPath, protection);
+                throw;
             }
-            catch (ZooKeeperException ex) when (ex.IsTransient)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && parentRetries++ < MaxParentRetries)
             {
-                _ = list.Exception;
-                var found = await FindAsync(client, parent, protectedId, cancellationToken).ConfigureAwait(false);
-                if (found is { } node)
+                children.ObserveFailure();
+                await EnsureContainerAsync(_client, ParentPath, _acl, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
+            {
+                children.ObserveFailure();
+                var recovered = await RecoverAsync(protection, cancellationToken, connectionWaitToken).ConfigureAwait(false);
+                if (recovered is not null)
                 {
-                    if (node.Stat.EphemeralOwner == client.Session.SessionId)
-                    {
-                        var children = await client.GetChildrenAsync(parent, cancellationToken: cancellationToken).ConfigureAwait(false);
-                        return (node, children);
-                    }
-
-                    await DeleteAsync(client, node.Path, node.Stat.EphemeralOwner, CancellationToken.None).ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    private static async Task<OwnNode?> FindAsync(ZooKeeperClient client, string parent, string protectedId, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await client.WaitForConnectedAsync(cancellationToken).ConfigureAwait(false);
-                var children = await client.GetChildrenAsync(parent, cancellationToken: cancellationToken).ConfigureAwait(false);
-                var name = children.FirstOrDefault(c => c.StartsWith(protectedId, StringComparison.Ordinal));
-                if (name is null)
-                {
-                    return null;
+                    return recovered;
                 }
 
-                var path = ZkPath.Combine(parent, name);
-                var stat = await client.ExistsAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return stat is null ? null : new OwnNode(path, name, stat);
-            }
-            catch (ZooKeeperException ex) when (ex.IsTransient)
-            {
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-            {
-                return null;
-            }
-        }
-    }
-
-    /// <summary>Creates <paramref name="path"/> and its missing ancestors as container nodes.</summary>
-    public static async Task EnsureContainersAsync(ZooKeeperClient client, string path, IReadOnlyList<ZooKeeperAcl>? acl, CancellationToken cancellationToken)
-    {
-        for (var index = path.IndexOf('/', 1); ; index = path.IndexOf('/', index + 1))
-        {
-            var prefix = index < 0 ? path : path[..index];
-            try
-            {
-                await client.CreateAsync(prefix, ReadOnlyMemory<byte>.Empty, CreateMode.Container, acl, cancellationToken: cancellationToken).ConfigureAwait(false);
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
-            {
-            }
-
-            if (index < 0)
-            {
-                return;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Waits until <paramref name="rule"/> says we hold. Returns false when our node is gone (session expired or
-    /// deleted): the caller starts over with a new node. Cancellation (including a timeout) throws.
-    /// </summary>
-    public static async Task<bool> WaitForTurnAsync(ZooKeeperClient client, string parent, OwnNode node, IReadOnlyList<string>? children,
-        TurnRule rule, string[] tokens, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            children ??= await client.GetChildrenAsync(parent, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var sorted = LockNodeNames.Sort(children, tokens);
-            children = null;
-            var ourIndex = sorted.IndexOf(node.Name);
-            if (ourIndex < 0)
-            {
-                return false;
-            }
-
-            var (holds, watch) = rule(sorted, ourIndex);
-            if (holds)
-            {
-                return true;
-            }
-
-            var changed = new TaskCompletionSource<ZooKeeperWatchEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var stat = await client.ExistsAsync(ZkPath.Combine(parent, watch!), e => changed.TrySetResult(e), cancellationToken).ConfigureAwait(false);
-            if (stat is null)
-            {
+                // Not created (or created by an ended session and deleted): try again with a fresh id.
+                protectionId = Guid.NewGuid();
                 continue;
             }
 
-            var watchEvent = await changed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-
-            // Exclusive fast path: our predecessor was the head and it is gone, and sequence numbers only grow, so we
-            // are the head now without listing again.
-            if (watchEvent.Type == ZooKeeperEventType.NodeDeleted && ourIndex == 1 && watch == sorted[0] && rule(sorted.Skip(1).ToList(), 0).Holds)
+            var entry = new QueueEntry(created.Path, ZkPath.GetName(created.Path), created.Stat, Stopwatch.GetTimestamp());
+            IReadOnlyList<string>? listing;
+            try
             {
-                var own = await client.ExistsAsync(node.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
-                if (own is not null)
-                {
-                    return true;
-                }
+                // Already answered or about to be: it was sent right behind the create.
+                listing = await children.ConfigureAwait(false);
             }
+            catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException)
+            {
+                listing = null;
+            }
+
+            return new QueueEnterResult(entry, listing);
+        }
+    }
+
+    /// <summary>Lists the parent's children; an absent parent is an empty queue.</summary>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>The child names.</returns>
+    public async Task<IReadOnlyList<string>> GetChildrenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _client.GetChildrenAsync(ParentPath, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return [];
         }
     }
 
     /// <summary>
-    /// Deletes our node; retried through connection loss for as long as the creating session lives (after that the
-    /// server has removed it). Never throws.
+    /// Creates <paramref name="path"/> as a container, and its missing ancestors (bottom-up: one round trip when only
+    /// the node itself is missing). Existing nodes are left as they are.
     /// </summary>
-    public static async Task DeleteAsync(ZooKeeperClient client, string path, long creatingSession, CancellationToken cancellationToken)
+    /// <param name="client">The client.</param>
+    /// <param name="path">The path.</param>
+    /// <param name="acl">The ACL; null for open.</param>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>A task that completes when the path exists.</returns>
+    public static async Task EnsureContainerAsync(ZooKeeperClient client, string path, IReadOnlyList<ZooKeeperAcl>? acl, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await client.DeleteAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await client.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Container, acl, cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (ZooKeeperException ex) when (ex.IsTransient)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
             {
-                try
-                {
-                    await client.WaitForConnectedAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception wait) when (wait is OperationCanceledException or ZooKeeperException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                if (client.Session.SessionId != creatingSession)
-                {
-                    return;
-                }
+                return;
             }
-            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException or OperationCanceledException)
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && attempt < MaxParentRetries && ZkPath.GetParent(path) is { } parent && parent != "/")
             {
-                return; // NoNode (already gone), SessionExpired (gone with the session), closed client.
+                await EnsureContainerAsync(client, parent, acl, cancellationToken).ConfigureAwait(false);
             }
         }
     }
+
+    /// <summary>After a create failed with an unknown outcome: find our node by its protection id.</summary>
+    /// <param name="protection">The name prefix <c>_c_&lt;uuid&gt;-</c> of the create.</param>
+    /// <param name="cancellationToken">Abandons the search; a node possibly created is then deleted in the background.</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection; same clean-up.</param>
+    /// <returns>The adopted node, or null when there is none (any node of an ended session was deleted).</returns>
+    internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken, CancellationToken connectionWaitToken)
+    {
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    await _client.WaitForConnectedAsync(connectionWaitToken).ConfigureAwait(false);
+                    var children = await GetChildrenAsync(cancellationToken).ConfigureAwait(false);
+                    QueueEnterResult? adopted = null;
+                    foreach (var child in children)
+                    {
+                        if (!ProtectedNodeName.Matches(child, protection))
+                        {
+                            continue;
+                        }
+
+                        var path = ZkPath.Combine(ParentPath, child);
+                        var stat = await _client.ExistsAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        var sessionId = _client.Session.SessionId;
+                        if (stat is null)
+                        {
+                            continue;
+                        }
+
+                        if (stat.EphemeralOwner == sessionId && adopted is null)
+                        {
+                            Log.ProtectedNodeRecovered(_logger, path);
+                            adopted = new QueueEnterResult(new QueueEntry(path, child, stat, Stopwatch.GetTimestamp()), children);
+                        }
+                        else
+                        {
+                            // CURATOR-498: created by a session that has ended on our side; never adopt it.
+                            Log.ProtectedNodeOfOldSession(_logger, path, stat.EphemeralOwner, sessionId);
+                            await _cleaner.DeleteAsync(path).ConfigureAwait(false);
+                        }
+                    }
+
+                    return adopted;
+                }
+                catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
+                {
+                    // Lost again while looking: look again on the next connection.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connectionWaitToken.IsCancellationRequested)
+        {
+            _ = _cleaner.DeleteProtectedAsync(ParentPath, protection);
+            throw;
+        }
+    }
+
 }

@@ -1,0 +1,131 @@
+using ZkSync.Client;
+
+namespace ZkSync.Internal.Recipes;
+
+/// <summary>Why a recipe's own node is gone (or can no longer be known to exist).</summary>
+internal enum NodeGoneReason
+{
+    /// <summary>The node was deleted (by someone else, or a TTL eviction).</summary>
+    Deleted,
+
+    /// <summary>The session that owned the node ended (expired or closed), or the client is finished.</summary>
+    SessionEnded,
+}
+
+/// <summary>
+/// Keeps a watch on a recipe's own node (exists + watch, re-armed after data changes and reconnects) and completes
+/// <see cref="Gone"/> when the node is deleted or its session ends.
+/// </summary>
+/// <remarks>
+/// The first exists is sent as soon as the node's create reply arrives and is not awaited by the acquisition: the
+/// watch is needed to notice a deletion later, not to decide anything now. Deletion notices are inherently late (the
+/// deleter acts first); a node deleted before the exists is processed is reported through the exists result instead.
+/// Events come on the client's dispatcher in zxid order, so a deletion of our node is seen before any event caused by a
+/// later transaction (e.g. our predecessor's deletion): <see cref="IsConfirmed"/> and <see cref="IsGone"/> read in such
+/// an event's continuation are therefore up to date.
+/// </remarks>
+internal sealed class OwnNodeMonitor
+{
+    private readonly ZooKeeperClient _client;
+    private readonly TaskCompletionSource<NodeGoneReason> _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Action<ZooKeeperWatchEvent> _watcher;
+    private volatile bool _stopped;
+    private volatile bool _confirmed;
+
+    public OwnNodeMonitor(ZooKeeperClient client, string path, long sessionId)
+    {
+        _client = client;
+        Path = path;
+        SessionId = sessionId;
+        _watcher = OnEvent;
+    }
+
+    /// <summary>The watched node.</summary>
+    public string Path { get; }
+
+    /// <summary>The session that owns the node.</summary>
+    public long SessionId { get; }
+
+    /// <summary>Completes when the node is gone; never faults.</summary>
+    public Task<NodeGoneReason> Gone => _gone.Task;
+
+    /// <summary>True once the node is known to be gone.</summary>
+    public bool IsGone => _gone.Task.IsCompleted;
+
+    /// <summary>True once an exists reply found the node with the watch set (and it is not gone since).</summary>
+    public bool IsConfirmed => _confirmed && !IsGone;
+
+    /// <summary>Sets the watch (in the background).</summary>
+    public void Start() => _ = ArmAsync();
+
+    /// <summary>Stops re-arming the watch (the node is being deleted by us). <see cref="Gone"/> may still complete.</summary>
+    public void Stop() => _stopped = true;
+
+    private async Task ArmAsync()
+    {
+        while (!_stopped && !IsGone)
+        {
+            // Unconfirmed until the reply: in between, a deletion would only show in that reply.
+            _confirmed = false;
+            try
+            {
+                var stat = await _client.ExistsAsync(Path, _watcher).ConfigureAwait(false);
+                if (stat is null)
+                {
+                    _gone.TrySetResult(NodeGoneReason.Deleted);
+                }
+                else
+                {
+                    _confirmed = true;
+                }
+
+                return;
+            }
+            catch (ZooKeeperException ex) when (ex.IsTransient)
+            {
+                // The watch may not be set: try again on the next connection of the same session.
+                try
+                {
+                    await _client.WaitForConnectedAsync().ConfigureAwait(false);
+                }
+                catch (Exception waitFailure) when (waitFailure is ObjectDisposedException or ZooKeeperException)
+                {
+                    _gone.TrySetResult(NodeGoneReason.SessionEnded);
+                    return;
+                }
+
+                if (_client.Session.SessionId != SessionId)
+                {
+                    _gone.TrySetResult(NodeGoneReason.SessionEnded);
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
+            {
+                _gone.TrySetResult(NodeGoneReason.SessionEnded);
+                return;
+            }
+        }
+    }
+
+    private void OnEvent(ZooKeeperWatchEvent watchEvent)
+    {
+        switch (watchEvent.Type)
+        {
+            case ZooKeeperEventType.NodeDeleted:
+                _gone.TrySetResult(NodeGoneReason.Deleted);
+                break;
+            case ZooKeeperEventType.None:
+                _gone.TrySetResult(NodeGoneReason.SessionEnded);
+                break;
+            default:
+                // NodeDataChanged consumed the one-shot watch: set it again (never block the dispatcher).
+                if (!_stopped)
+                {
+                    _ = ArmAsync();
+                }
+
+                break;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using ZkSync.Client;
+using ZkSync.Locks;
+
+namespace ZkSync.Recipes.Tests.Locks;
+
+/// <summary>Round trips per acquisition (counted from the client's own meter) and connection drops that keep the session.</summary>
+public sealed class LockConnectionTests
+{
+    [Fact]
+    public async Task AcquireAsync_Uncontended_CreatesAndListsOnceThenDeletesOnce()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        using var counter = new RequestCounter();
+        await using var client = await counter.ConnectAsync();
+        var provider = env.NewProvider(client);
+        await (await provider.AcquireAsync("warm", TimeSpan.FromSeconds(10))).DisposeAsync(); // parents exist now
+        counter.Reset();
+
+        var handle = await provider.AcquireAsync("warm", TimeSpan.FromSeconds(10));
+        var acquiring = counter.Snapshot();
+        await handle.DisposeAsync();
+
+        Assert.Equal(1, acquiring.GetValueOrDefault("create"));
+        Assert.Equal(1, acquiring.GetValueOrDefault("getChildren"));
+        Assert.Equal(0, acquiring.GetValueOrDefault("getData"));
+        Assert.Equal(1, counter.Snapshot().GetValueOrDefault("delete"));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_HeadReleased_NextTakesLockWithoutListingAgain()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (_, holderProvider) = await env.NewContenderAsync();
+        using var counter = new RequestCounter();
+        await using var client = await counter.ConnectAsync();
+        var waiterProvider = env.NewProvider(client);
+        var holder = await holderProvider.AcquireAsync("handoff", TimeSpan.FromSeconds(10));
+        var watchSet = counter.WhenCountReaches("getData", 1);
+        var waiting = waiterProvider.AcquireAsync("handoff", LockTestEnvironment.Patience).AsTask();
+        await watchSet.WaitAsync(LockTestEnvironment.Patience); // the waiter watches the head now
+
+        await holder.DisposeAsync();
+        await using var handle = await waiting;
+
+        var requests = counter.Snapshot();
+        Assert.Equal(1, requests.GetValueOrDefault("create"));
+        Assert.Equal(1, requests.GetValueOrDefault("getChildren")); // the pipelined one only
+        Assert.Equal(1, requests.GetValueOrDefault("getData"));     // the watch on the head
+    }
+
+    [Fact]
+    public async Task AcquireAsync_WaiterConnectionDropped_KeepsItsPlaceAndAcquires()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (_, holderProvider) = await env.NewContenderAsync();
+        var (waiterClient, waiterProvider) = await env.NewContenderAsync();
+        var holder = await holderProvider.AcquireAsync("job", TimeSpan.FromSeconds(10));
+        var waiting = waiterProvider.AcquireAsync("job", LockTestEnvironment.Patience).AsTask();
+        var line = await env.WaitForChildrenAsync(holder.LockPath, c => c.Count == 2);
+        var session = waiterClient.Session.SessionId;
+
+        await LockTestEnvironment.DropConnectionAsync(waiterClient);
+        await waiterClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
+        await holder.DisposeAsync();
+
+        await using var handle = await waiting.WaitAsync(LockTestEnvironment.Patience);
+        Assert.Equal(session, waiterClient.Session.SessionId);
+        Assert.Contains(handle.NodePath[(handle.LockPath.Length + 1)..], line); // the same node: it kept its place
+    }
+
+    [Fact]
+    public async Task Lost_HolderConnectionDropped_FiresAndNodeStaysUntilDisposed()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (holderClient, holderProvider) = await env.NewContenderAsync();
+        var holder = await holderProvider.AcquireAsync("job", TimeSpan.FromSeconds(10));
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        holder.Lost.Register(() => lost.TrySetResult());
+
+        await LockTestEnvironment.DropConnectionAsync(holderClient);
+
+        await lost.Task.WaitAsync(LockTestEnvironment.Patience);
+        await holderClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
+        Assert.NotNull(await env.Admin.ExistsAsync(holder.NodePath)); // the session survived: still in line, first
+        Assert.Empty(holderProvider.HeldLocks);
+        await holder.DisposeAsync();
+        Assert.Null(await env.Admin.ExistsAsync(holder.NodePath));
+    }
+
+    /// <summary>Counts completed requests by operation, from the meter of clients it connects (only those).</summary>
+    private sealed class RequestCounter : IMeterFactory
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentDictionary<string, long> _counts = new();
+        private readonly List<Meter> _meters = [];
+        private readonly List<(string Operation, long Count, TaskCompletionSource Reached)> _waiters = [];
+
+        public RequestCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                lock (_meters)
+                {
+                    if (instrument.Name == "zksync.client.requests" && _meters.Contains(instrument.Meter))
+                    {
+                        listener.EnableMeasurementEvents(instrument);
+                    }
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "zookeeper.operation")
+                    {
+                        var operation = (string)tag.Value!;
+                        var count = _counts.AddOrUpdate(operation, value, (_, old) => old + value);
+                        lock (_waiters)
+                        {
+                            foreach (var waiter in _waiters.Where(w => w.Operation == operation && count >= w.Count))
+                            {
+                                waiter.Reached.TrySetResult();
+                            }
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public Task<ZooKeeperClient> ConnectAsync() => ZooKeeperClient.ConnectAsync(
+            new ZooKeeperClientOptions { ConnectionString = LockTestEnvironment.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(10) },
+            meterFactory: this, cancellationToken: TestContext.Current.CancellationToken);
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            lock (_meters)
+            {
+                _meters.Add(meter);
+            }
+
+            return meter;
+        }
+
+        public void Reset() => _counts.Clear();
+
+        /// <summary>Completes once <paramref name="count"/> requests of <paramref name="operation"/> have completed (replies processed, watches registered).</summary>
+        public Task WhenCountReaches(string operation, long count)
+        {
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiters)
+            {
+                _waiters.Add((operation, count, reached));
+                if (_counts.GetValueOrDefault(operation) >= count)
+                {
+                    reached.TrySetResult();
+                }
+            }
+
+            return reached.Task;
+        }
+
+        public Dictionary<string, long> Snapshot() => new(_counts);
+
+        public void Dispose()
+        {
+            _listener.Dispose();
+            lock (_meters)
+            {
+                foreach (var meter in _meters)
+                {
+                    meter.Dispose();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net.Sockets;
+using ZkSync.Client;
+using ZkSync.Locks;
+
+namespace ZkSync.Recipes.Tests.Locks;
+
+/// <summary>
+/// One test's world: its own root (<c>/zksync-tests/locks-&lt;guid&gt;</c>), an admin client to inspect it, and
+/// contender clients (one ZooKeeper session each). Disposing deletes the root's tree and closes every client.
+/// </summary>
+internal sealed class LockTestEnvironment : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private readonly List<ZooKeeperClient> _clients = [];
+
+    private LockTestEnvironment(ZooKeeperClient admin, string root)
+    {
+        Admin = admin;
+        Root = root;
+    }
+
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
+            ? value
+            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+
+    public ZooKeeperClient Admin { get; }
+
+    /// <summary>The provider root of this test (created on demand by the providers, as a container).</summary>
+    public string Root { get; }
+
+    public static async Task<LockTestEnvironment> CreateAsync()
+    {
+        var admin = await ConnectAsync(TimeSpan.FromSeconds(10));
+        try
+        {
+            await admin.CreateAsync("/zksync-tests", ReadOnlyMemory<byte>.Empty);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
+        {
+        }
+
+        return new LockTestEnvironment(admin, "/zksync-tests/locks-" + Guid.NewGuid().ToString("N"));
+    }
+
+    public static async Task<ZooKeeperClient> ConnectAsync(TimeSpan sessionTimeout)
+    {
+        var options = new ZooKeeperClientOptions { ConnectionString = ConnectionString, SessionTimeout = sessionTimeout };
+        using var cts = new CancellationTokenSource(Patience);
+        return await ZooKeeperClient.ConnectAsync(options, cancellationToken: cts.Token);
+    }
+
+    /// <summary>A new session and a provider on it.</summary>
+    public async Task<(ZooKeeperClient Client, ZooKeeperLockProvider Provider)> NewContenderAsync(
+        Action<ZooKeeperLockOptions>? configure = null, TimeSpan? sessionTimeout = null)
+    {
+        var client = await ConnectAsync(sessionTimeout ?? TimeSpan.FromSeconds(10));
+        lock (_clients)
+        {
+            _clients.Add(client);
+        }
+
+        return (client, NewProvider(client, configure));
+    }
+
+    public ZooKeeperLockProvider NewProvider(ZooKeeperClient client, Action<ZooKeeperLockOptions>? configure = null)
+    {
+        var options = new ZooKeeperLockOptions { RootPath = Root };
+        configure?.Invoke(options);
+        return new ZooKeeperLockProvider(client, options);
+    }
+
+    public async Task<IReadOnlyList<string>> ChildrenAsync(string path)
+    {
+        try
+        {
+            return await Admin.GetChildrenAsync(path);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Waits (on child watches, not by polling) until <paramref name="path"/>'s children satisfy <paramref name="condition"/>.</summary>
+    public async Task<IReadOnlyList<string>> WaitForChildrenAsync(string path, Func<IReadOnlyList<string>, bool> condition, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? Patience);
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            IReadOnlyList<string> children;
+            try
+            {
+                children = await Admin.GetChildrenAsync(path, _ => changed.TrySetResult());
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                children = [];
+                if (await Admin.ExistsAsync(path, _ => changed.TrySetResult()) is not null)
+                {
+                    continue;
+                }
+            }
+
+            if (condition(children))
+            {
+                return children;
+            }
+
+            await changed.Task.WaitAsync(cts.Token);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="path"/> does not exist (exists watch).</summary>
+    public async Task WaitForDeletionAsync(string path, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (await Admin.ExistsAsync(path, _ => changed.TrySetResult()) is null)
+            {
+                return;
+            }
+
+            await changed.Task.WaitAsync(cts.Token);
+        }
+    }
+
+    /// <summary>Every znode below the root (paths), deepest first.</summary>
+    public async Task<List<string>> DescendantsAsync(string? path = null)
+    {
+        var result = new List<string>();
+        foreach (var child in await ChildrenAsync(path ?? Root))
+        {
+            var childPath = (path ?? Root) + "/" + child;
+            result.AddRange(await DescendantsAsync(childPath));
+            result.Add(childPath);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Ends a live session from outside, as ZooKeeper's own tests do: a second connection with the same session id and
+    /// password (the server drops the client's connection), then closeSession on it, in one write so the client's own
+    /// reconnect cannot slip in between. The session's ephemerals are deleted at once.
+    /// </summary>
+    public static Task ExpireSessionAsync(ZooKeeperClient client) => TakeOverSessionAsync(client, closeSession: true);
+
+    /// <summary>
+    /// Drops the client's connection but not its session: a second connection takes the session over (the server closes
+    /// the client's connection) and lets go; the client reconnects with the same session.
+    /// </summary>
+    public static Task DropConnectionAsync(ZooKeeperClient client) => TakeOverSessionAsync(client, closeSession: false);
+
+    private static async Task TakeOverSessionAsync(ZooKeeperClient client, bool closeSession)
+    {
+        var sessionId = client.Session.SessionId;
+        var password = client.SessionPassword.ToArray();
+        var first = ConnectionString.Split('/')[0].Split(',')[0];
+        var colon = first.LastIndexOf(':');
+        using var cts = new CancellationTokenSource(Patience);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(first[..colon], int.Parse(first[(colon + 1)..], CultureInfo.InvariantCulture), cts.Token);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var frames = new byte[49 + 12];
+        BinaryPrimitives.WriteInt32BigEndian(frames, 45);                     // ConnectRequest length
+        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(16), 4000);        // timeOut
+        BinaryPrimitives.WriteInt64BigEndian(frames.AsSpan(20), sessionId);   // sessionId
+        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(28), 16);          // passwd length
+        password.CopyTo(frames.AsSpan(32));                                   // passwd; readOnly = false
+        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(49), 8);           // closeSession frame length
+        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(53), 1);           // xid
+        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(57), -11);         // closeSession
+        await stream.WriteAsync(closeSession ? frames : frames.AsMemory(0, 49), cts.Token);
+        if (closeSession)
+        {
+            var buffer = new byte[256];
+            while (await stream.ReadAsync(buffer, cts.Token) > 0)
+            {
+                // Drain until the server closes the connection after closeSession.
+            }
+        }
+        else
+        {
+            // The answer (or EOF, if the client already took the session back) shows the server processed the
+            // takeover. Closing leaves the session alive.
+            var response = new byte[41];
+            await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cts.Token);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ZooKeeperClient> clients;
+        lock (_clients)
+        {
+            clients = [.. _clients];
+        }
+
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+
+        foreach (var path in await DescendantsAsync())
+        {
+            await DeleteQuietlyAsync(path);
+        }
+
+        await DeleteQuietlyAsync(Root);
+        await Admin.DisposeAsync();
+    }
+
+    private async Task DeleteQuietlyAsync(string path)
+    {
+        try
+        {
+            await Admin.DeleteAsync(path);
+        }
+        catch (ZooKeeperException ex) when (ex.Code is ZooKeeperErrorCode.NoNode or ZooKeeperErrorCode.NotEmpty)
+        {
+        }
+    }
+}
