@@ -41,9 +41,40 @@ internal static class Report
         }
 
         builder.AppendLine();
-        builder.AppendLine("Both clients use 64-byte values on one znode. Numbers from a shared 2-core machine vary by ±20 % between runs; compare rows of the same run.");
+        builder.AppendLine("Both clients use 64-byte values on one znode.");
+        builder.AppendLine();
+        builder.AppendLine(CultureInfo.InvariantCulture, $"## Locks: uncontended acquire+release (1,000 times), handoffs between 8 sessions on one lock and acquisitions on distinct names by 64 callers on one session ({duration.TotalSeconds:0} s each)");
+        builder.AppendLine();
+        builder.AppendLine("| row | library | ops/s | p50 ms | p99 ms |");
+        builder.AppendLine("|---|---|---:|---:|---:|");
+        var peerOptions = new PeerBenchmarkOptions { Duration = duration, Warmup = warmup, Iterations = 1000, Sessions = 8, Callers = 64 };
+        var zkSyncLocks = await LockBenchmark.RunAsync(connectionString, 1000, duration, 8, 64);
+        var curator = await PeerBenchmarks.RunCuratorLockAsync(connectionString, "/zksync-bench-curator", peerOptions);
+        IReadOnlyList<PeerBenchmarkResult> kazoo;
+        try
+        {
+            kazoo = await PeerBenchmarks.RunKazooLockAsync(connectionString, "/zksync-bench-kazoo", peerOptions);
+        }
+        catch (Exception ex) when (ex is PeerUnavailableException or InvalidOperationException)
+        {
+            kazoo = [];
+        }
+
+        foreach (var row in zkSyncLocks)
+        {
+            builder.AppendLine(CultureInfo.InvariantCulture, $"| {row.Benchmark} | ZkSync | {row.OpsPerSecond:N0} | {Ms(row.P50Ms)} | {Ms(row.P99Ms)} |");
+            foreach (var peer in curator.Concat(kazoo).Where(p => p.Benchmark == row.Benchmark))
+            {
+                builder.AppendLine(CultureInfo.InvariantCulture, $"| {row.Benchmark} | {peer.Peer} | {peer.OperationsPerSecond:N0} | {Ms(peer.P50Milliseconds)} | {Ms(peer.P99Milliseconds)} |");
+            }
+        }
+
+        builder.AppendLine();
+        builder.AppendLine("Numbers from a shared 2-core machine vary by ±20 % between runs; compare rows of the same run.");
         return builder.ToString();
     }
+
+    private static string Ms(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "";
 
     private static async Task<IEnumerable<string>> DescribeMachineAsync()
     {

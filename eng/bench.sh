@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the benchmark report (docs/benchmarks.md): ZkSync next to the Java client, Curator and kazoo, on a 3-member
+# ensemble this script starts and stops. Usage: bash eng/bench.sh [seconds per row, default 10]
+set -euo pipefail
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO_ROOT"
+ZK="$REPO_ROOT/eng/zookeeper.sh"
+export ZK_STATE_DIR="$REPO_ROOT/.zk/bench"
+trap 'bash "$ZK" down >/dev/null 2>&1 || true' EXIT
+bash "$ZK" install
+bash "$ZK" install-peers
+ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
+export ZKSYNC_TEST_CONNECTION
+dotnet run -c Release --project benchmarks/ZkSync.Benchmarks -- report "${1:-10}" docs/benchmarks.md
