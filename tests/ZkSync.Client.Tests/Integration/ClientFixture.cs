@@ -6,9 +6,7 @@ namespace ZkSync.Client.Tests.Integration;
 internal static class TestClients
 {
     public static string ConnectionString =>
-        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
-            ? value
-            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+        ZkSync.TestSupport.ZooKeeperEnsemble.ConnectionString;
 
     public static TimeSpan Timeout { get; } = TimeSpan.FromSeconds(30);
 

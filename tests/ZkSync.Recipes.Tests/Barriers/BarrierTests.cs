@@ -8,9 +8,7 @@ public sealed class BarrierTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private static string ConnectionString =>
-        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
-            ? value
-            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+        ZkSync.TestSupport.ZooKeeperEnsemble.ConnectionString;
 
     private static async Task<ZooKeeperClient> ConnectAsync()
     {

@@ -8,9 +8,7 @@ public sealed class DoubleBarrierTests
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     private static string ConnectionString =>
-        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
-            ? value
-            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+        ZkSync.TestSupport.ZooKeeperEnsemble.ConnectionString;
 
     [Fact]
     public async Task DoubleBarrier_NSessions_EnterTogetherAndLeaveTogether()

@@ -19,9 +19,7 @@ internal sealed class PeerScenario : IAsyncDisposable
 
     /// <summary>From <c>ZKSYNC_TEST_CONNECTION</c>, else the three-node test ensemble.</summary>
     public static string ConnectionString { get; } =
-        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } configured
-            ? configured
-            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+        ZkSync.TestSupport.ZooKeeperEnsemble.ConnectionString;
 
     public string Root { get; } = $"/zksync-tests/peers-{Guid.NewGuid():N}";
 
