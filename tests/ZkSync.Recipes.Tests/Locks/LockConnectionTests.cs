@@ -83,10 +83,10 @@ public sealed class LockConnectionTests
 
         await lost.Task.WaitAsync(LockTestEnvironment.Patience);
         await holderClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
-        Assert.NotNull(await env.Admin.ExistsAsync(holder.NodePath)); // the session survived: still in line, first
+        Assert.NotNull(await env.ExistsAsync(holder.NodePath)); // the session survived: still in line, first
         Assert.Empty(holderProvider.HeldLocks);
         await holder.DisposeAsync();
-        Assert.Null(await env.Admin.ExistsAsync(holder.NodePath));
+        Assert.Null(await env.ExistsAsync(holder.NodePath));
     }
 
     /// <summary>Counts completed requests by operation, from the meter of clients it connects (only those).</summary>

@@ -71,7 +71,7 @@ public sealed class LockLostTests
         await holder.DisposeAsync();
 
         await using var handle = await waiting;
-        Assert.Equal(waiterClient.Session.SessionId, (await env.Admin.ExistsAsync(handle.NodePath))!.EphemeralOwner);
+        Assert.Equal(waiterClient.Session.SessionId, (await env.ExistsAsync(handle.NodePath))!.EphemeralOwner);
         Assert.Contains(handle.NodePath[(handle.LockPath.Length + 1)..], after);
     }
 
@@ -99,7 +99,7 @@ public sealed class LockLostTests
         var (_, holderProvider) = await env.NewContenderAsync();
         var (_, contenderProvider) = await env.NewContenderAsync();
         var holder = await holderProvider.AcquireAsync("leased", new ZooKeeperLockRequest { OwnerId = "a", Ttl = TimeSpan.FromSeconds(1) }, TimeSpan.FromSeconds(10));
-        var data = await env.Admin.GetDataAsync(holder.NodePath);
+        var data = await env.GetDataAsync(holder.NodePath);
         Assert.Contains("\"ttlMs\":1000", System.Text.Encoding.UTF8.GetString(data.Data), StringComparison.Ordinal);
 
         // The contender is not told about the TTL: it reads it from the holder's node.
@@ -130,7 +130,7 @@ public sealed class LockLostTests
         await holder.DisposeAsync();
         await using var handle = await waiting;
 
-        var held = await env.Admin.GetDataAsync(handle.NodePath);
+        var held = await env.GetDataAsync(handle.NodePath);
         Assert.Contains("\"ttlMs\":30000", System.Text.Encoding.UTF8.GetString(held.Data), StringComparison.Ordinal);
         Assert.True(held.Stat.Mtime >= held.Stat.Ctime && held.Stat.Version >= 2);
     }
@@ -146,7 +146,7 @@ public sealed class LockLostTests
         await Assert.ThrowsAsync<TimeoutException>(() => contenderProvider.AcquireAsync("forever", TimeSpan.FromMilliseconds(1500)).AsTask());
 
         Assert.False(holder.Lost.IsCancellationRequested);
-        Assert.NotNull(await env.Admin.ExistsAsync(holder.NodePath));
+        Assert.NotNull(await env.ExistsAsync(holder.NodePath));
     }
 
     private static async Task<string> WaitForDataAsync(LockTestEnvironment env, string path, Func<string, bool> condition)

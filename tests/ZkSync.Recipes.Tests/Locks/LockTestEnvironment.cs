@@ -70,16 +70,35 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         return new ZooKeeperLockProvider(client, options);
     }
 
+    /// <summary>
+    /// Reads through the admin session after a sync, so that writes made by other sessions (possibly through other
+    /// members of the ensemble) are visible: ZooKeeper reads are only sequentially consistent per session.
+    /// </summary>
     public async Task<IReadOnlyList<string>> ChildrenAsync(string path)
     {
         try
         {
+            await Admin.SyncAsync(path);
             return await Admin.GetChildrenAsync(path);
         }
         catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {
             return [];
         }
+    }
+
+    /// <summary>The node's metadata after a sync (see <see cref="ChildrenAsync"/>), or null.</summary>
+    public async Task<ZooKeeperStat?> ExistsAsync(string path)
+    {
+        await Admin.SyncAsync(path);
+        return await Admin.ExistsAsync(path);
+    }
+
+    /// <summary>The node's data after a sync (see <see cref="ChildrenAsync"/>).</summary>
+    public async Task<ZooKeeperNodeData> GetDataAsync(string path)
+    {
+        await Admin.SyncAsync(path);
+        return await Admin.GetDataAsync(path);
     }
 
     /// <summary>Waits (on child watches, not by polling) until <paramref name="path"/>'s children satisfy <paramref name="condition"/>.</summary>

@@ -44,7 +44,7 @@ public sealed class ProtectedCreateTests
         var recovered = await queue.RecoverAsync(protection, CancellationToken.None, CancellationToken.None);
 
         Assert.Null(recovered);
-        Assert.Null(await env.Admin.ExistsAsync(stale.Path));
+        Assert.Null(await env.ExistsAsync(stale.Path));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class ProtectedCreateTests
         Assert.StartsWith(env.Root + "/a/b/c/_c_", entered.Entry.Path, StringComparison.Ordinal);
         Assert.EndsWith("-latch-0000000000", entered.Entry.Path, StringComparison.Ordinal);
         Assert.Equal([entered.Entry.Name], entered.Children);
-        Assert.Equal(0, (await env.Admin.ExistsAsync(env.Root + "/a"))!.EphemeralOwner);
+        Assert.Equal(0, (await env.ExistsAsync(env.Root + "/a"))!.EphemeralOwner);
     }
 
     private static SequentialNodeQueue NewQueue(LockTestEnvironment env, ZooKeeperClient client, string suffix = "/queue") =>

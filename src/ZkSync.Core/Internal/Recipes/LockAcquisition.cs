@@ -69,6 +69,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         OwnNodeMonitor? monitor = null;
         IReadOnlyList<string>? children = null;
         var waited = false;
+        var transientFailures = 0;
         AcquiredNode? acquired = null;
         try
         {
@@ -87,6 +88,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     }
 
                     children ??= await queue.GetChildrenAsync(requestToken).ConfigureAwait(false);
+                    transientFailures = 0;
                     var sorted = LockContention.Sort(children);
                     children = null;
                     var index = SequentialNodeOrdering.IndexOf(sorted, entry.Name);
@@ -164,6 +166,12 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 {
                     children = null;
                     await WaitForConnectionAsync(attempt, ex, cancellationToken, waitToken).ConfigureAwait(false);
+                    if (++transientFailures > 1)
+                    {
+                        // Failing while connected (e.g. Throttled, request timeouts): back off instead of spinning.
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * transientFailures, 1000)), waitToken).ConfigureAwait(false);
+                    }
+
                     if (entry is not null && monitor is not null && client.Session.SessionId != entry.SessionId)
                     {
                         Requeue(attempt, entry, monitor, "its session ended");
@@ -281,5 +289,4 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
             await stopTimer.CancelAsync().ConfigureAwait(false);
         }
     }
-
 }
