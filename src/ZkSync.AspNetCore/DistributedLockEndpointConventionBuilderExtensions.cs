@@ -1,0 +1,80 @@
+using ZkSync.AspNetCore;
+using ZkSync.AspNetCore.Internal;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Distributed locks on minimal endpoints, route groups and other endpoint builders.</summary>
+public static class DistributedLockEndpointConventionBuilderExtensions
+{
+    /// <summary>
+    /// Requests to the endpoints hold the distributed lock named by <paramref name="template"/> (filled from route values),
+    /// as <see cref="DistributedLockAttribute"/> does for controllers.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint convention builder.</typeparam>
+    /// <param name="builder">The endpoint, group or endpoints.</param>
+    /// <param name="template">The lock template, e.g. <c>/orders/{id}</c>.</param>
+    /// <param name="configure">Sets the lock's mode, wait timeout, owner and TTL; runs once, now. Null for the defaults of <see cref="DistributedLockOptions"/>.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentException">The template is malformed.</exception>
+    public static TBuilder RequireDistributedLock<TBuilder>(this TBuilder builder, string template, Action<DistributedLockPolicy>? configure = null)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        DistributedLockPolicy? policy = null;
+        if (configure is not null)
+        {
+            policy = new DistributedLockPolicy();
+            configure(policy);
+            policy = policy.Clone();
+        }
+
+        return Require(builder, new DistributedLockAttribute(template) { InlinePolicy = policy });
+    }
+
+    /// <summary>
+    /// Requests to the endpoints hold the distributed lock named by <paramref name="template"/>, taken as the named policy
+    /// (registered with <c>AddLockPolicy</c>; checked at startup) says.
+    /// </summary>
+    /// <typeparam name="TBuilder">The endpoint convention builder.</typeparam>
+    /// <param name="builder">The endpoint, group or endpoints.</param>
+    /// <param name="template">The lock template, e.g. <c>/orders/{id}</c>.</param>
+    /// <param name="policyName">The policy's name.</param>
+    /// <returns>The builder.</returns>
+    /// <exception cref="ArgumentException">The template is malformed.</exception>
+    public static TBuilder RequireDistributedLock<TBuilder>(this TBuilder builder, string template, string policyName)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrEmpty(policyName);
+        return Require(builder, new DistributedLockAttribute(template) { PolicyName = policyName });
+    }
+
+    /// <summary>Requests to the endpoints take no distributed lock, whatever their group or controller asks for.</summary>
+    /// <typeparam name="TBuilder">The endpoint convention builder.</typeparam>
+    /// <param name="builder">The endpoint, group or endpoints.</param>
+    /// <returns>The builder.</returns>
+    public static TBuilder DisableDistributedLock<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Add(static endpoint => endpoint.Metadata.Add(DisableDistributedLockAttribute.Instance));
+        return builder;
+    }
+
+    private static TBuilder Require<TBuilder>(TBuilder builder, DistributedLockAttribute metadata)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        builder.Add(endpoint =>
+        {
+            endpoint.Metadata.Add(metadata);
+
+            // Fail loudly instead of running unlocked when the middleware did not run for a request.
+            if (endpoint.RequestDelegate is { } inner && !endpoint.Metadata.Contains(DistributedLockGuard.InstalledMetadata.Instance))
+            {
+                endpoint.Metadata.Add(DistributedLockGuard.InstalledMetadata.Instance);
+                endpoint.RequestDelegate = DistributedLockGuard.Wrap(inner);
+            }
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.AspNetCore.Http;
+using ZkSync.Locks;
+
+namespace ZkSync.AspNetCore.Internal;
+
+/// <summary>
+/// The effective settings of one <see cref="DistributedLockAttribute"/>: its explicit values, then its inline or named
+/// policy, then <see cref="DistributedLockOptions"/>. Computed once per attribute instance.
+/// </summary>
+internal sealed class ResolvedLock
+{
+    private readonly ZooKeeperLockRequest? _fixedRequest;
+    private readonly Func<HttpContext, string?>? _ownerSelector;
+    private readonly string? _ownerId;
+
+    public ResolvedLock(DistributedLockAttribute attribute, DistributedLockPolicy? policy, DistributedLockOptions options)
+    {
+        Template = attribute.ParsedTemplate;
+        Mode = attribute.ExplicitMode ?? policy?.Mode ?? ZooKeeperLockMode.Exclusive;
+        WaitTimeout = attribute.ExplicitWaitTimeout ?? policy?.WaitTimeout ?? options.DefaultTimeout;
+        Ttl = attribute.ExplicitTtl ?? policy?.Ttl;
+        _ownerId = attribute.OwnerId ?? policy?.OwnerId;
+        _ownerSelector = policy?.OwnerSelector;
+        if (_ownerSelector is null)
+        {
+            // The provider reads a request once and never keeps it: one instance serves every request.
+            _fixedRequest = new ZooKeeperLockRequest { Mode = Mode, OwnerId = _ownerId, Ttl = Ttl };
+        }
+    }
+
+    public LockNameTemplate Template { get; }
+
+    public ZooKeeperLockMode Mode { get; }
+
+    public TimeSpan WaitTimeout { get; }
+
+    public TimeSpan? Ttl { get; }
+
+    public bool HasOwner => _ownerId is not null || _ownerSelector is not null;
+
+    public ZooKeeperLockRequest CreateRequest(HttpContext context) =>
+        _fixedRequest ?? new ZooKeeperLockRequest { Mode = Mode, OwnerId = _ownerSelector!(context) ?? _ownerId, Ttl = Ttl };
+}

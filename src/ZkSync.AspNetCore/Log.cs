@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using ZkSync.Locks;
+
+namespace ZkSync.AspNetCore;
+
+/// <summary>
+/// All log messages of ZkSync.AspNetCore. Event ids are stable once shipped: 5000–5099 endpoint locks, 5100–5199
+/// hosting and the shared client, 5200–5299 health, 5300–5399 startup checks. Credentials are never logged.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(5000, LogLevel.Debug, "Acquired the {Mode} lock '{LockName}' for endpoint '{Endpoint}' in {WaitMs:0.#} ms (fencing token {FencingToken}).", EventName = "LockAcquired")]
+    public static partial void LockAcquired(ILogger logger, ZooKeeperLockMode mode, string lockName, string? endpoint, double waitMs, long fencingToken);
+
+    [LoggerMessage(5001, LogLevel.Information, "The {Mode} lock '{LockName}' for endpoint '{Endpoint}' is held elsewhere; rejected after waiting {WaitMs:0.#} ms.", EventName = "LockContended")]
+    public static partial void LockContended(ILogger logger, ZooKeeperLockMode mode, string lockName, string? endpoint, double waitMs);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Could not take the lock '{LockName}' for endpoint '{Endpoint}' because ZooKeeper is unavailable (session {State}): {Reason}", EventName = "LockUnavailable")]
+    public static partial void LockUnavailable(ILogger logger, string lockName, string? endpoint, Client.ZooKeeperSessionState state, string reason);
+
+    [LoggerMessage(5003, LogLevel.Debug, "Released the lock '{LockName}' held {HeldMs:0.#} ms by endpoint '{Endpoint}'.", EventName = "LockReleased")]
+    public static partial void LockReleased(ILogger logger, string lockName, double heldMs, string? endpoint);
+
+    [LoggerMessage(5004, LogLevel.Warning, "The lock '{LockName}' (fencing token {FencingToken}) was lost while endpoint '{Endpoint}' ran; the request was aborted through RequestAborted.", EventName = "LockLost")]
+    public static partial void LockLost(ILogger logger, string lockName, long fencingToken, string? endpoint);
+
+    [LoggerMessage(5005, LogLevel.Debug, "Rejected a request to endpoint '{Endpoint}' with 400: placeholder '{{{Placeholder}}}' of lock template '{Template}': {Reason}.", EventName = "InvalidLockRouteValue")]
+    public static partial void InvalidLockRouteValue(ILogger logger, string? endpoint, string placeholder, string template, string reason);
+
+    [LoggerMessage(5006, LogLevel.Debug, "The client of a request to endpoint '{Endpoint}' went away while it waited for the lock '{LockName}'.", EventName = "LockWaitAborted")]
+    public static partial void LockWaitAborted(ILogger logger, string? endpoint, string lockName);
+
+    [LoggerMessage(5007, LogLevel.Error, "ZooKeeper refused the lock '{LockName}' for endpoint '{Endpoint}'.", EventName = "LockRefused")]
+    public static partial void LockRefused(ILogger logger, string lockName, string? endpoint, Exception exception);
+
+    [LoggerMessage(5100, LogLevel.Information, "ZkSync is connecting to ZooKeeper at {Servers} (session timeout {SessionTimeout}); the application starts without waiting.", EventName = "ClientStarting")]
+    public static partial void ClientStarting(ILogger logger, string servers, TimeSpan sessionTimeout);
+
+    [LoggerMessage(5101, LogLevel.Warning, "ZooKeeper is still not connected {Elapsed} after startup (state {State}). Endpoints that need a distributed lock answer {StatusCode} until it is; the 'zookeeper' health check reports the state.", EventName = "ClientNotConnected")]
+    public static partial void ClientNotConnected(ILogger logger, TimeSpan elapsed, Client.ZooKeeperSessionState state, int statusCode);
+
+    [LoggerMessage(5102, LogLevel.Information, "ZooKeeper session 0x{SessionId:x} established with {Server}.", EventName = "ClientConnected")]
+    public static partial void ClientConnected(ILogger logger, long sessionId, string? server);
+
+    [LoggerMessage(5300, LogLevel.Debug, "Checked {Count} endpoints with distributed lock metadata.", EventName = "LockedEndpointsChecked")]
+    public static partial void LockedEndpointsChecked(ILogger logger, int count);
+}

@@ -1,0 +1,96 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ZkSync.AspNetCore;
+using ZkSync.AspNetCore.Internal;
+using ZkSync.Client;
+using ZkSync.Locks;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers ZkSync in an ASP.NET Core application.</summary>
+public static class ZkSyncServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds ZkSync with its settings bound from the <c>ZkSync</c> section of <paramref name="configuration"/> (pass the
+    /// root configuration, e.g. <c>builder.Configuration</c>).
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The root configuration; its <c>ZkSync</c> section is bound to <see cref="ZkSyncOptions"/>.</param>
+    /// <returns>A builder for lock policies and other ZkSync features.</returns>
+    /// <remarks>
+    /// <para>
+    /// Registers, once however often it is called: the shared <see cref="ZooKeeperClient"/> (a singleton the host starts
+    /// and disposes; disposal closes the session, so this instance's locks are released at once), the shared
+    /// <see cref="ZooKeeperLockProvider"/>, the endpoint-lock middleware's services (add the middleware with
+    /// <c>app.UseZkSync()</c>), and the <c>zookeeper</c> health check tagged <c>ready</c>.
+    /// </para>
+    /// <para>
+    /// The options are validated when the host starts: a missing or malformed <c>ZkSync:ConnectionString</c> (or any
+    /// other bad setting) fails startup with a message naming the key. An unreachable ZooKeeper does not: the application
+    /// starts, the health check reports Degraded while the client keeps connecting, and endpoints that need a lock answer
+    /// 503 with <c>Retry-After</c> until it is connected (see <see cref="DistributedLockOptions"/>).
+    /// </para>
+    /// </remarks>
+    public static IZkSyncBuilder AddZkSync(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = AddZkSyncCore(services);
+        services.AddOptions<ZkSyncOptions>().Bind(configuration.GetSection(ZkSyncOptions.SectionName));
+        return builder;
+    }
+
+    /// <summary>Adds ZkSync with settings given in code.</summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configure">Sets the options (at least <see cref="ZkSyncOptions.ConnectionString"/>).</param>
+    /// <returns>A builder for lock policies and other ZkSync features.</returns>
+    /// <remarks>Registers the same services as <see cref="AddZkSync(IServiceCollection, IConfiguration)"/>.</remarks>
+    public static IZkSyncBuilder AddZkSync(this IServiceCollection services, Action<ZkSyncOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        var builder = AddZkSyncCore(services);
+        services.Configure(configure);
+        return builder;
+    }
+
+    private static ZkSyncBuilder AddZkSyncCore(IServiceCollection services)
+    {
+        var builder = new ZkSyncBuilder(services);
+        if (services.Any(d => d.ServiceType == typeof(ZkSyncMarkerService)))
+        {
+            return builder;
+        }
+
+        services.AddSingleton(new ZkSyncMarkerService());
+        services.AddSingleton(new DistributedLockPolicyRegistry());
+        services.AddOptions<ZkSyncOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ZkSyncOptions>, ZkSyncOptionsValidator>());
+        services.AddMetrics();
+
+        // The shared client and provider: created from the options, owned (and disposed) by the container.
+        services.TryAddSingleton(ZkSyncClientFactory.CreateClient);
+        services.TryAddSingleton(ZkSyncClientFactory.CreateLockProvider);
+        services.TryAddSingleton<ZkSyncSessionTracker>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ZkSyncClientService>());
+
+        // Endpoint locks.
+        services.TryAddSingleton<DistributedLockResolver>();
+        services.TryAddSingleton<DistributedLockMetrics>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, DistributedLockStartupFilter>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFilterProvider, DistributedLockGuardFilterProvider>());
+
+        // Health.
+        services.AddHealthChecks();
+        services.TryAddSingleton<ZkSyncHealthCheck>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IZkSyncStatusContributor, SessionStatusContributor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IZkSyncStatusContributor, HeldLocksStatusContributor>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<HealthCheckServiceOptions>, ZkSyncHealthCheckRegistration>());
+        return builder;
+    }
+}
