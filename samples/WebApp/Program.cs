@@ -1,6 +1,38 @@
+using HealthChecks.UI.Client;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using WebApp.Orders;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddProblemDetails();
+builder.Services.AddControllers();
+builder.Services.AddSingleton<OrderStore>();
+
+// ZooKeeper coordination. The "ZkSync" section of appsettings.json (ZkSync__ConnectionString in the environment
+// overrides it) configures the shared session; an invalid section stops the app at startup, an unreachable ZooKeeper
+// does not (see /health/ready). Lock policies, leader-only jobs and the startup barrier: Orders/OrderCoordination.cs.
+builder.Services.AddZkSync(builder.Configuration).AddOrderCoordination();
+
 var app = builder.Build();
-app.MapGet("/", () => "ZkSync sample");
+
+app.UseExceptionHandler();
+app.UseRouting();
+app.UseAuthorization();
+
+// After routing and authorization: takes the locks that endpoints ask for ([DistributedLock], RequireDistributedLock).
+app.UseZkSync();
+
+app.MapControllers();
+app.MapOrders();
+
+// Readiness includes ZooKeeper (session, held locks); liveness never does, so an outage does not restart replicas.
+app.MapHealthChecks("/health/ready", new HealthCheckOptions
+{
+    Predicate = registration => registration.Tags.Contains("ready"),
+    ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
+});
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+
 app.Run();
 
 /// <summary>Entry point, public so that WebApplicationFactory can find it.</summary>

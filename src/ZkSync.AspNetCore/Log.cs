@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using ZkSync.Locks;
 
 namespace ZkSync.AspNetCore;
 
@@ -10,10 +9,10 @@ namespace ZkSync.AspNetCore;
 internal static partial class Log
 {
     [LoggerMessage(5000, LogLevel.Debug, "Acquired the {Mode} lock '{LockName}' for endpoint '{Endpoint}' in {WaitMs:0.#} ms (fencing token {FencingToken}).", EventName = "LockAcquired")]
-    public static partial void LockAcquired(ILogger logger, ZooKeeperLockMode mode, string lockName, string? endpoint, double waitMs, long fencingToken);
+    public static partial void LockAcquired(ILogger logger, string mode, string lockName, string? endpoint, double waitMs, long fencingToken);
 
     [LoggerMessage(5001, LogLevel.Information, "The {Mode} lock '{LockName}' for endpoint '{Endpoint}' is held elsewhere; rejected after waiting {WaitMs:0.#} ms.", EventName = "LockContended")]
-    public static partial void LockContended(ILogger logger, ZooKeeperLockMode mode, string lockName, string? endpoint, double waitMs);
+    public static partial void LockContended(ILogger logger, string mode, string lockName, string? endpoint, double waitMs);
 
     [LoggerMessage(5002, LogLevel.Warning, "Could not take the lock '{LockName}' for endpoint '{Endpoint}' because ZooKeeper is unavailable (session {State}): {Reason}", EventName = "LockUnavailable")]
     public static partial void LockUnavailable(ILogger logger, string lockName, string? endpoint, Client.ZooKeeperSessionState state, string reason);
@@ -39,8 +38,8 @@ internal static partial class Log
     [LoggerMessage(5101, LogLevel.Warning, "ZooKeeper is still not connected {Elapsed} after startup (state {State}). Endpoints that need a distributed lock answer {StatusCode} until it is; the 'zookeeper' health check reports the state.", EventName = "ClientNotConnected")]
     public static partial void ClientNotConnected(ILogger logger, TimeSpan elapsed, Client.ZooKeeperSessionState state, int statusCode);
 
-    [LoggerMessage(5102, LogLevel.Information, "ZooKeeper session 0x{SessionId:x} established with {Server}.", EventName = "ClientConnected")]
-    public static partial void ClientConnected(ILogger logger, long sessionId, string? server);
+    [LoggerMessage(5102, LogLevel.Information, "ZooKeeper session 0x{SessionId:x} established with {Server} {Elapsed} after startup; endpoints that need a distributed lock work again.", EventName = "ClientConnectedLate")]
+    public static partial void ClientConnectedLate(ILogger logger, long sessionId, string? server, TimeSpan elapsed);
 
     [LoggerMessage(5300, LogLevel.Debug, "Checked {Count} endpoints with distributed lock metadata.", EventName = "LockedEndpointsChecked")]
     public static partial void LockedEndpointsChecked(ILogger logger, int count);

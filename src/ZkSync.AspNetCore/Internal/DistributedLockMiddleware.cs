@@ -82,7 +82,7 @@ internal sealed class DistributedLockMiddleware
 
         var waitMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         _metrics.RecordWait(template, spec.Mode, "acquired", start);
-        Log.LockAcquired(_logger, handle.Mode, name, endpoint.DisplayName, waitMs, handle.FencingToken);
+        Log.LockAcquired(_logger, DistributedLockMetrics.ModeName(handle.Mode), name, endpoint.DisplayName, waitMs, handle.FencingToken);
         await RunLockedAsync(context, endpoint, spec, handle).ConfigureAwait(false);
     }
 
@@ -145,7 +145,7 @@ internal sealed class DistributedLockMiddleware
         {
             var waitMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             _metrics.RecordWait(template, spec.Mode, "contended", start);
-            Log.LockContended(_logger, spec.Mode, name, endpoint.DisplayName, waitMs);
+            Log.LockContended(_logger, DistributedLockMetrics.ModeName(spec.Mode), name, endpoint.DisplayName, waitMs);
             await RejectAsync(context, spec, name, DistributedLockRejectionReason.Contention, null).ConfigureAwait(false);
         }
 

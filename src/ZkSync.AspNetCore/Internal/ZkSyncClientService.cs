@@ -47,15 +47,16 @@ internal sealed class ZkSyncClientService(
             try
             {
                 await client.WaitForConnectedAsync(timeout.Token).ConfigureAwait(false);
+                return;
             }
             catch (OperationCanceledException) when (!stopping.IsCancellationRequested)
             {
                 Log.ClientNotConnected(_logger, TimeProvider.System.GetElapsedTime(started), client.State, settings.Locks.UnavailableStatusCode);
-                await client.WaitForConnectedAsync(stopping).ConfigureAwait(false);
             }
 
+            await client.WaitForConnectedAsync(stopping).ConfigureAwait(false);
             var session = client.Session;
-            Log.ClientConnected(_logger, session.SessionId, session.ConnectedServer);
+            Log.ClientConnectedLate(_logger, session.SessionId, session.ConnectedServer, TimeProvider.System.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
