@@ -47,8 +47,7 @@ public sealed class LockLostTests
         await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.True(next.FencingToken > holder.FencingToken);
-        await holderClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
-        Assert.NotEqual(expiredSession, holderClient.Session.SessionId);
+        await LockTestEnvironment.WaitForNewSessionAsync(holderClient, expiredSession);
         Assert.DoesNotContain(holder, holderProvider.HeldLocks);
         await holder.DisposeAsync();
 

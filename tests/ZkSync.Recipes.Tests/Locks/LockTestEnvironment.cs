@@ -178,11 +178,14 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
     {
         var sessionId = client.Session.SessionId;
         var password = client.SessionPassword.ToArray();
-        var first = ConnectionString.Split('/')[0].Split(',')[0];
-        var colon = first.LastIndexOf(':');
+
+        // The member the client is connected to: in an ensemble, a takeover through another member does not close the
+        // client's connection (the old member only learns of the move on the client's next write).
+        var server = client.Session.ConnectedServer ?? throw new InvalidOperationException("The client is not connected.");
+        var colon = server.LastIndexOf(':');
         using var cts = new CancellationTokenSource(Patience);
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(first[..colon], int.Parse(first[(colon + 1)..], CultureInfo.InvariantCulture), cts.Token);
+        await socket.ConnectAsync(server[..colon], int.Parse(server[(colon + 1)..], CultureInfo.InvariantCulture), cts.Token);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var frames = new byte[49 + 12];
         BinaryPrimitives.WriteInt32BigEndian(frames, 45);                     // ConnectRequest length
@@ -208,6 +211,34 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
             // takeover. Closing leaves the session alive.
             var response = new byte[41];
             await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cts.Token);
+        }
+    }
+
+    /// <summary>Waits (on <see cref="ZooKeeperClient.StateChanged"/>) until the client is connected with a session other than <paramref name="oldSessionId"/>.</summary>
+    public static async Task WaitForNewSessionAsync(ZooKeeperClient client, long oldSessionId)
+    {
+        var renewed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStateChanged(object? sender, ZooKeeperSessionStateChangedEventArgs e)
+        {
+            if (e.Session.IsConnected && e.Session.SessionId != oldSessionId)
+            {
+                renewed.TrySetResult();
+            }
+        }
+
+        client.StateChanged += OnStateChanged;
+        try
+        {
+            if (client.Session is { IsConnected: true } session && session.SessionId != oldSessionId)
+            {
+                return;
+            }
+
+            await renewed.Task.WaitAsync(Patience);
+        }
+        finally
+        {
+            client.StateChanged -= OnStateChanged;
         }
     }
 

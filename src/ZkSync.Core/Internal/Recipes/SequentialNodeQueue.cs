@@ -84,7 +84,7 @@ internal sealed class SequentialNodeQueue
     /// <param name="token">The name token, e.g. <c>lock-</c> (the sequence follows it).</param>
     /// <param name="data">The node's data.</param>
     /// <param name="cancellationToken">Abandons the attempt (also the wait for the create's reply); a node that may have
-    /// been created is deleted in the background.</param>
+    /// been created is deleted (waited for while connected, else in the background).</param>
     /// <param name="connectionWaitToken">Abandons waiting for a connection after a connection loss during the create
     /// (a recipe's deadline); same clean-up. Defaults to <paramref name="cancellationToken"/>.</param>
     /// <returns>Our node and the listing.</returns>
@@ -115,7 +115,7 @@ internal sealed class SequentialNodeQueue
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 children.ObserveFailure();
-                _ = _cleaner.DeleteCreatedAsync(create, ParentPath, protection);
+                await _cleaner.WaitWhileConnectedAsync(_cleaner.DeleteCreatedAsync(create, ParentPath, protection)).ConfigureAwait(false);
                 throw;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && parentRetries++ < MaxParentRetries)
@@ -252,7 +252,7 @@ internal sealed class SequentialNodeQueue
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connectionWaitToken.IsCancellationRequested)
         {
-            _ = _cleaner.DeleteProtectedAsync(ParentPath, protection);
+            await _cleaner.WaitWhileConnectedAsync(_cleaner.DeleteProtectedAsync(ParentPath, protection)).ConfigureAwait(false);
             throw;
         }
     }
