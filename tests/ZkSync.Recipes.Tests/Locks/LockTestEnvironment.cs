@@ -231,6 +231,14 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         return alive;
     }
 
+    /// <summary>A task that completes when <paramref name="token"/> is cancelled (e.g. a handle's Lost).</summary>
+    public static Task WhenCancelled(CancellationToken token)
+    {
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.Register(() => fired.TrySetResult());
+        return fired.Task;
+    }
+
     /// <summary>Waits (on <see cref="ZooKeeperClient.StateChanged"/>) until the client is connected with a session other than <paramref name="oldSessionId"/>.</summary>
     public static async Task WaitForNewSessionAsync(ZooKeeperClient client, long oldSessionId)
     {
