@@ -31,9 +31,10 @@ internal sealed class ZkSyncClientService(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Hosts may stop twice, also after disposing their services (WebApplicationFactory): stopping is idempotent, and
+        // _stopping (no timer, no wait handle) is never disposed.
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _watch.ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     private async Task WatchFirstConnectionAsync(ZkSyncOptions settings, CancellationToken stopping)

@@ -76,12 +76,10 @@ public sealed class LockConnectionTests
         await using var env = await LockTestEnvironment.CreateAsync();
         var (holderClient, holderProvider) = await env.NewContenderAsync();
         var holder = await holderProvider.AcquireAsync("job", TimeSpan.FromSeconds(10));
-        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        holder.Lost.Register(() => lost.TrySetResult());
 
         await LockTestEnvironment.DropConnectionAsync(holderClient);
 
-        await lost.Task.WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await holderClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
         Assert.NotNull(await env.ExistsAsync(holder.NodePath)); // the session survived: still in line, first
         Assert.Empty(holderProvider.HeldLocks);

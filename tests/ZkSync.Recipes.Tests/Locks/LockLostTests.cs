@@ -6,13 +6,6 @@ namespace ZkSync.Recipes.Tests.Locks;
 /// <summary>When a holder stops being one: its session closes or expires, its node is deleted, its TTL runs out.</summary>
 public sealed class LockLostTests
 {
-    private static Task WhenCancelled(CancellationToken token)
-    {
-        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => fired.TrySetResult());
-        return fired.Task;
-    }
-
     [Fact]
     public async Task Lost_HolderClientDisposed_FiresAndWaiterAcquires()
     {
@@ -25,7 +18,7 @@ public sealed class LockLostTests
 
         await holderClient.DisposeAsync();
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.True(next.FencingToken > holder.FencingToken);
         await holder.DisposeAsync(); // after the client is gone: a no-op that does not throw
@@ -44,7 +37,7 @@ public sealed class LockLostTests
 
         await LockTestEnvironment.ExpireSessionAsync(holderClient);
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.True(next.FencingToken > holder.FencingToken);
         await LockTestEnvironment.WaitForNewSessionAsync(holderClient, expiredSession);
@@ -86,7 +79,7 @@ public sealed class LockLostTests
 
         await env.Admin.DeleteAsync(holder.NodePath);
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.DoesNotContain(holder, holderProvider.HeldLocks);
     }
@@ -104,7 +97,7 @@ public sealed class LockLostTests
         // The contender is not told about the TTL: it reads it from the holder's node.
         await using var contender = await contenderProvider.AcquireAsync("leased", LockTestEnvironment.Patience);
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         // Not evicted early: the lease ran from the holder's mtime (server clock), which precedes holder.AcquiredAt.
         Assert.True(contender.AcquiredAt - holder.AcquiredAt >= TimeSpan.FromMilliseconds(900), $"{contender.AcquiredAt:O} vs {holder.AcquiredAt:O}");
         await holder.DisposeAsync();

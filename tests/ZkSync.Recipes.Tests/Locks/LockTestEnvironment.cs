@@ -163,29 +163,44 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
 
     /// <summary>
     /// Ends a live session from outside, as ZooKeeper's own tests do: a second connection with the same session id and
-    /// password (the server drops the client's connection), then closeSession on it, in one write so the client's own
-    /// reconnect cannot slip in between. The session's ephemerals are deleted at once.
+    /// password (the server drops the client's connection), then closeSession on it, sent in one write. The client's own
+    /// reconnect can still take the session back before the closeSession is handled, so this repeats until the server
+    /// answers a connect with "expired". The session's ephemerals are deleted at once.
     /// </summary>
-    public static Task ExpireSessionAsync(ZooKeeperClient client) => TakeOverSessionAsync(client, closeSession: true);
+    public static async Task ExpireSessionAsync(ZooKeeperClient client)
+    {
+        var (sessionId, password, server) = Credentials(client);
+        using var cts = new CancellationTokenSource(Patience);
+        while (await TakeOverAsync(server, sessionId, password, closeSession: true, cts.Token))
+        {
+            // The session was still alive and has just been closed: ask again.
+        }
+    }
 
     /// <summary>
     /// Drops the client's connection but not its session: a second connection takes the session over (the server closes
     /// the client's connection) and lets go; the client reconnects with the same session.
     /// </summary>
-    public static Task DropConnectionAsync(ZooKeeperClient client) => TakeOverSessionAsync(client, closeSession: false);
-
-    private static async Task TakeOverSessionAsync(ZooKeeperClient client, bool closeSession)
+    public static async Task DropConnectionAsync(ZooKeeperClient client)
     {
-        var sessionId = client.Session.SessionId;
-        var password = client.SessionPassword.ToArray();
-
-        // The member the client is connected to: in an ensemble, a takeover through another member does not close the
-        // client's connection (the old member only learns of the move on the client's next write).
-        var server = client.Session.ConnectedServer ?? throw new InvalidOperationException("The client is not connected.");
-        var colon = server.LastIndexOf(':');
+        var (sessionId, password, server) = Credentials(client);
         using var cts = new CancellationTokenSource(Patience);
+        await TakeOverAsync(server, sessionId, password, closeSession: false, cts.Token);
+    }
+
+    private static (long SessionId, byte[] Password, string Server) Credentials(ZooKeeperClient client) =>
+        (client.Session.SessionId, client.SessionPassword.ToArray(),
+
+            // The member the client is connected to: in an ensemble, a takeover through another member does not close
+            // the client's connection (the old member only learns of the move on the client's next write).
+            client.Session.ConnectedServer ?? throw new InvalidOperationException("The client is not connected."));
+
+    /// <summary>Connects with the session's id and password (and closes the session if asked); false when the server says it has expired.</summary>
+    private static async Task<bool> TakeOverAsync(string server, long sessionId, byte[] password, bool closeSession, CancellationToken cancellationToken)
+    {
+        var colon = server.LastIndexOf(':');
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(server[..colon], int.Parse(server[(colon + 1)..], CultureInfo.InvariantCulture), cts.Token);
+        await socket.ConnectAsync(server[..colon], int.Parse(server[(colon + 1)..], CultureInfo.InvariantCulture), cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var frames = new byte[49 + 12];
         BinaryPrimitives.WriteInt32BigEndian(frames, 45);                     // ConnectRequest length
@@ -196,22 +211,30 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(49), 8);           // closeSession frame length
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(53), 1);           // xid
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(57), -11);         // closeSession
-        await stream.WriteAsync(closeSession ? frames : frames.AsMemory(0, 49), cts.Token);
+        await stream.WriteAsync(closeSession ? frames : frames.AsMemory(0, 49), cancellationToken);
+
+        // ConnectResponse: length, protocolVersion, timeOut (0 = expired), … EOF: the client took the session back first.
+        var response = new byte[41];
+        var read = await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cancellationToken);
+        var alive = read < 12 || BinaryPrimitives.ReadInt32BigEndian(response.AsSpan(8)) > 0;
         if (closeSession)
         {
             var buffer = new byte[256];
-            while (await stream.ReadAsync(buffer, cts.Token) > 0)
+            while (await stream.ReadAsync(buffer, cancellationToken) > 0)
             {
-                // Drain until the server closes the connection after closeSession.
+                // Drain until the server closes the connection.
             }
         }
-        else
-        {
-            // The answer (or EOF, if the client already took the session back) shows the server processed the
-            // takeover. Closing leaves the session alive.
-            var response = new byte[41];
-            await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cts.Token);
-        }
+
+        return alive;
+    }
+
+    /// <summary>A task that completes when <paramref name="token"/> is cancelled (e.g. a handle's Lost).</summary>
+    public static Task WhenCancelled(CancellationToken token)
+    {
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.Register(() => fired.TrySetResult());
+        return fired.Task;
     }
 
     /// <summary>Waits (on <see cref="ZooKeeperClient.StateChanged"/>) until the client is connected with a session other than <paramref name="oldSessionId"/>.</summary>

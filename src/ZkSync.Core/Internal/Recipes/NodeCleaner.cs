@@ -121,6 +121,9 @@ internal sealed class NodeCleaner(ZooKeeperClient client, ILogger logger)
         {
             try
             {
+                // The create may have been applied through another ensemble member than the one we now talk to, and
+                // its reply (with its zxid) never reached us: sync first so that the listing includes it.
+                await client.SyncAsync(parentPath).ConfigureAwait(false);
                 var children = await client.GetChildrenAsync(parentPath).ConfigureAwait(false);
                 foreach (var child in children)
                 {

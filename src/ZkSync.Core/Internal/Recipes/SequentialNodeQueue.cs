@@ -42,8 +42,8 @@ internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>?
 /// flight, <see cref="NodeCleaner.DeleteCreatedAsync"/> finds it by its GUID.</item>
 /// </list>
 /// <para>
-/// Connection loss during the create (RECIPES.md §6.4/6.5): the outcome is unknown, so after reconnecting we list the
-/// parent and look for <c>_c_&lt;uuid&gt;-</c>. A node found there is adopted only if its ephemeralOwner is our current
+/// Connection loss during the create (RECIPES.md §6.4/6.5): the outcome is unknown, so after reconnecting we sync, list
+/// the parent and look for <c>_c_&lt;uuid&gt;-</c>. A node found there is adopted only if its ephemeralOwner is our current
 /// session; otherwise (the session changed meanwhile, CURATOR-498) it is deleted and a new GUID is used.
 /// </para>
 /// <para>
@@ -212,6 +212,9 @@ internal sealed class SequentialNodeQueue
                 try
                 {
                     await _client.WaitForConnectedAsync(connectionWaitToken).ConfigureAwait(false);
+                    // The lost create may have been applied through another member (or by a previous session), and
+                    // the zxid of its reply never reached us: sync so that the listing is sure to include it.
+                    await _client.SyncAsync(ParentPath, cancellationToken).ConfigureAwait(false);
                     var children = await GetChildrenAsync(cancellationToken).ConfigureAwait(false);
                     QueueEnterResult? adopted = null;
                     foreach (var child in children)

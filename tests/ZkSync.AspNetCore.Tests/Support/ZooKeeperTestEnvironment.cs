@@ -1,0 +1,103 @@
+using ZkSync.Client;
+
+namespace ZkSync.AspNetCore.Tests.Support;
+
+/// <summary>
+/// One test's ZooKeeper world: the real ensemble (<c>ZKSYNC_TEST_CONNECTION</c>), an admin session to inspect and
+/// disturb it, and a lock root of its own (<c>/zksync-tests/aspnet-&lt;guid&gt;</c>) that is deleted on dispose.
+/// </summary>
+internal sealed class ZooKeeperTestEnvironment : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    private ZooKeeperTestEnvironment(ZooKeeperClient admin, string lockRoot)
+    {
+        Admin = admin;
+        LockRoot = lockRoot;
+    }
+
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
+            ? value
+            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+
+    public ZooKeeperClient Admin { get; }
+
+    /// <summary>The <c>ZkSync:Locks:RootPath</c> of this test's apps.</summary>
+    public string LockRoot { get; }
+
+    public static async Task<ZooKeeperTestEnvironment> CreateAsync()
+    {
+        ZooKeeperClient admin;
+        try
+        {
+            using var cts = new CancellationTokenSource(Patience);
+            admin = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = ConnectionString, SessionTimeout = TimeSpan.FromSeconds(10) }, cancellationToken: cts.Token);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new InvalidOperationException($"No ZooKeeper at '{ConnectionString}' within {Patience}. Start the test ensemble or set ZKSYNC_TEST_CONNECTION.", ex);
+        }
+
+        try
+        {
+            await admin.CreateAsync("/zksync-tests", ReadOnlyMemory<byte>.Empty);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
+        {
+        }
+
+        return new ZooKeeperTestEnvironment(admin, "/zksync-tests/aspnet-" + Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>The lock nodes (holders and waiters) under a lock name, e.g. <c>orders/42</c>; empty when none.</summary>
+    public async Task<IReadOnlyList<string>> LockNodesAsync(string lockName)
+    {
+        try
+        {
+            return await Admin.GetChildrenAsync(LockRoot + "/" + lockName);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return [];
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await DeleteRecursiveAsync(LockRoot);
+        }
+        finally
+        {
+            await Admin.DisposeAsync();
+        }
+    }
+
+    private async Task DeleteRecursiveAsync(string path)
+    {
+        IReadOnlyList<string> children;
+        try
+        {
+            children = await Admin.GetChildrenAsync(path);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return;
+        }
+
+        foreach (var child in children)
+        {
+            await DeleteRecursiveAsync(path + "/" + child);
+        }
+
+        try
+        {
+            await Admin.DeleteAsync(path);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+        {
+        }
+    }
+}
