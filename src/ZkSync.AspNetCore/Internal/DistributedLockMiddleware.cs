@@ -54,8 +54,11 @@ internal sealed class DistributedLockMiddleware
     {
         var endpoint = context.GetEndpoint();
         var metadata = endpoint?.Metadata.GetMetadata<DistributedLockAttribute>();
-        if (metadata is null || endpoint!.Metadata.GetMetadata<DisableDistributedLockAttribute>() is not null)
+        if (metadata is null
+            || endpoint!.Metadata.GetMetadata<DisableDistributedLockAttribute>() is not null
+            || context.Features.Get<IDistributedLockFeature>() is not null)
         {
+            // No lock wanted, or an outer instance of this middleware (UseZkSync called twice) already holds it.
             return _next(context);
         }
 
@@ -91,7 +94,7 @@ internal sealed class DistributedLockMiddleware
     {
         var template = spec.Template.Text;
         var wait = spec.WaitTimeout;
-        if (wait == TimeSpan.Zero && !_client.Session.IsConnected)
+        if (wait == TimeSpan.Zero && _client.State is not (ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected))
         {
             // "Try once" needs one answer from ZooKeeper; without a connection it would wait for the client's request
             // timeout instead of failing fast.
