@@ -21,6 +21,22 @@ namespace ZkSync.Locks;
 /// ahead of it (no herd effect); grants are strictly first come, first served, and readers never starve writers.
 /// </para>
 /// <para>
+/// <b>Ordering.</b> Children are ordered like Curator orders them (by the sequence after the last token). Children that
+/// are not lock nodes (a nested lock's container, another library's nodes) are ignored instead of blocking the queue.
+/// After a parent's sequence counter overflows past 2^31−1 (ZooKeeper continues at −2147483648), ZkSync keeps the
+/// creation order by reading the suffix as an unsigned number; Curator compares strings there, so only ZkSync peers stay
+/// correct across an overflow (container parents reset the counter whenever they are reaped). For Curator interop
+/// use one kind per path, as Curator requires: <c>InterProcessMutex</c> next to exclusive holds in the default format,
+/// <c>InterProcessReadWriteLock</c> next to shared holds and <see cref="ExclusiveLockNodeFormat.WriteLock"/>.
+/// </para>
+/// <para>
+/// <b>TTL.</b> With <see cref="ZooKeeperLockRequest.Ttl"/>, the holder's node records <c>ttlMs</c> and its lease runs
+/// from the node's <c>mtime</c> (ZooKeeper's clock, written when the holder acquired): a contender waiting for that
+/// holder deletes its node once the lease ran out, comparing against ZooKeeper's clock (its own node's ctime plus
+/// local elapsed time), never against another machine's wall clock. Waiting nodes carry no lease. Holders without a TTL
+/// are never evicted.
+/// </para>
+/// <para>
 /// <b>Connection loss.</b> A create whose reply was lost is found again by its GUID; a node found after the session
 /// changed is deleted, never adopted (CURATOR-498). While waiting, a connection loss is ridden out: the wait resumes on
 /// reconnect with the same session (the node keeps its place), or starts over with a new node after session expiry.
@@ -42,7 +58,6 @@ namespace ZkSync.Locks;
 public sealed class ZooKeeperLockProvider
 {
     private static readonly ZooKeeperLockRequest DefaultRequest = new();
-    private readonly ZooKeeperClient _client;
     private readonly string _rootPath;
     private readonly LockReentrancy _reentrancy;
     private readonly ExclusiveLockNodeFormat _exclusiveFormat;
@@ -65,7 +80,6 @@ public sealed class ZooKeeperLockProvider
     {
         ArgumentNullException.ThrowIfNull(client);
         options ??= new ZooKeeperLockOptions();
-        _client = client;
         _rootPath = RecipeNames.ValidateRoot(options.RootPath, nameof(ZooKeeperLockOptions.RootPath));
         if (options.Acl is { Count: 0 })
         {
@@ -143,11 +157,12 @@ public sealed class ZooKeeperLockProvider
     /// <exception cref="InvalidOperationException">The owner already holds the lock and <see cref="ZooKeeperLockOptions.Reentrancy"/>
     /// is <see cref="LockReentrancy.Error"/>; or the owner holds it shared and asks for exclusive (upgrades would deadlock).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    /// <exception cref="ZooKeeperException">ZooKeeper refused (e.g. NoAuth), or no connection was available before the timeout ran out.</exception>
+    /// <exception cref="ZooKeeperException">ZooKeeper refused (e.g. NoAuth); or ConnectionLoss: the client was not
+    /// connected when the timeout ran out (at once, for a zero timeout), so whether the lock is free is unknown.</exception>
     /// <remarks>
     /// <para>
     /// Zero timeout: one round trip (create and list, pipelined), then the node is deleted again if the lock is taken.
-    /// The timeout covers waiting in line and waiting for a connection, not a round trip already under way.
+    /// Otherwise the timeout covers waiting in line, waiting for a connection, and the round trips themselves.
     /// </para>
     /// <para>
     /// Connection loss while waiting keeps our place in line if the session survives; after session expiry the attempt

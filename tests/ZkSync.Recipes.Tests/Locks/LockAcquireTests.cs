@@ -34,7 +34,7 @@ public sealed partial class LockAcquireTests
         var node = Assert.Single(await env.ChildrenAsync(lockPath));
         Assert.Matches(MutexNode(), node);
         Assert.Equal(lockPath + "/" + node, handle.NodePath);
-        var stat = await env.Admin.ExistsAsync(handle.NodePath);
+        var stat = await env.ExistsAsync(handle.NodePath);
         Assert.NotNull(stat);
         Assert.Equal(stat.Czxid, handle.FencingToken);
         Assert.NotEqual(0, stat.EphemeralOwner);

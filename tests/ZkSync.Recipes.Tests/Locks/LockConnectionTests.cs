@@ -1,8 +1,5 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Globalization;
-using System.Net.Sockets;
 using ZkSync.Client;
 using ZkSync.Locks;
 
@@ -64,7 +61,7 @@ public sealed class LockConnectionTests
         var line = await env.WaitForChildrenAsync(holder.LockPath, c => c.Count == 2);
         var session = waiterClient.Session.SessionId;
 
-        await DropConnectionAsync(waiterClient);
+        await LockTestEnvironment.DropConnectionAsync(waiterClient);
         await waiterClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
         await holder.DisposeAsync();
 
@@ -79,42 +76,15 @@ public sealed class LockConnectionTests
         await using var env = await LockTestEnvironment.CreateAsync();
         var (holderClient, holderProvider) = await env.NewContenderAsync();
         var holder = await holderProvider.AcquireAsync("job", TimeSpan.FromSeconds(10));
-        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        holder.Lost.Register(() => lost.TrySetResult());
 
-        await DropConnectionAsync(holderClient);
+        await LockTestEnvironment.DropConnectionAsync(holderClient);
 
-        await lost.Task.WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await holderClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
-        Assert.NotNull(await env.Admin.ExistsAsync(holder.NodePath)); // the session survived: still in line, first
+        Assert.NotNull(await env.ExistsAsync(holder.NodePath)); // the session survived: still in line, first
         Assert.Empty(holderProvider.HeldLocks);
         await holder.DisposeAsync();
-        Assert.Null(await env.Admin.ExistsAsync(holder.NodePath));
-    }
-
-    /// <summary>
-    /// Takes the session over from a second connection (the server closes the client's connection), then lets go:
-    /// the client reconnects with the same session.
-    /// </summary>
-    private static async Task DropConnectionAsync(ZooKeeperClient client)
-    {
-        var first = LockTestEnvironment.ConnectionString.Split('/')[0].Split(',')[0];
-        var colon = first.LastIndexOf(':');
-        using var cts = new CancellationTokenSource(LockTestEnvironment.Patience);
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(first[..colon], int.Parse(first[(colon + 1)..], CultureInfo.InvariantCulture), cts.Token);
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var connect = new byte[49];
-        BinaryPrimitives.WriteInt32BigEndian(connect, 45);
-        BinaryPrimitives.WriteInt32BigEndian(connect.AsSpan(16), 10000);
-        BinaryPrimitives.WriteInt64BigEndian(connect.AsSpan(20), client.Session.SessionId);
-        BinaryPrimitives.WriteInt32BigEndian(connect.AsSpan(28), 16);
-        client.SessionPassword.CopyTo(connect.AsSpan(32));
-        await stream.WriteAsync(connect, cts.Token);
-        // The answer (or, if the client already took the session back, EOF) shows the server processed the takeover.
-        // Closing leaves the session alive.
-        var response = new byte[41];
-        await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cts.Token);
+        Assert.Null(await env.ExistsAsync(holder.NodePath));
     }
 
     /// <summary>Counts completed requests by operation, from the meter of clients it connects (only those).</summary>

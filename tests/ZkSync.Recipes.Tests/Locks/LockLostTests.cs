@@ -6,13 +6,6 @@ namespace ZkSync.Recipes.Tests.Locks;
 /// <summary>When a holder stops being one: its session closes or expires, its node is deleted, its TTL runs out.</summary>
 public sealed class LockLostTests
 {
-    private static Task WhenCancelled(CancellationToken token)
-    {
-        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        token.Register(() => fired.TrySetResult());
-        return fired.Task;
-    }
-
     [Fact]
     public async Task Lost_HolderClientDisposed_FiresAndWaiterAcquires()
     {
@@ -25,7 +18,7 @@ public sealed class LockLostTests
 
         await holderClient.DisposeAsync();
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.True(next.FencingToken > holder.FencingToken);
         await holder.DisposeAsync(); // after the client is gone: a no-op that does not throw
@@ -44,11 +37,10 @@ public sealed class LockLostTests
 
         await LockTestEnvironment.ExpireSessionAsync(holderClient);
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.True(next.FencingToken > holder.FencingToken);
-        await holderClient.WaitForConnectedAsync().WaitAsync(LockTestEnvironment.Patience);
-        Assert.NotEqual(expiredSession, holderClient.Session.SessionId);
+        await LockTestEnvironment.WaitForNewSessionAsync(holderClient, expiredSession);
         Assert.DoesNotContain(holder, holderProvider.HeldLocks);
         await holder.DisposeAsync();
 
@@ -71,7 +63,7 @@ public sealed class LockLostTests
         await holder.DisposeAsync();
 
         await using var handle = await waiting;
-        Assert.Equal(waiterClient.Session.SessionId, (await env.Admin.ExistsAsync(handle.NodePath))!.EphemeralOwner);
+        Assert.Equal(waiterClient.Session.SessionId, (await env.ExistsAsync(handle.NodePath))!.EphemeralOwner);
         Assert.Contains(handle.NodePath[(handle.LockPath.Length + 1)..], after);
     }
 
@@ -87,7 +79,7 @@ public sealed class LockLostTests
 
         await env.Admin.DeleteAsync(holder.NodePath);
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         await using var next = await waiting;
         Assert.DoesNotContain(holder, holderProvider.HeldLocks);
     }
@@ -99,13 +91,13 @@ public sealed class LockLostTests
         var (_, holderProvider) = await env.NewContenderAsync();
         var (_, contenderProvider) = await env.NewContenderAsync();
         var holder = await holderProvider.AcquireAsync("leased", new ZooKeeperLockRequest { OwnerId = "a", Ttl = TimeSpan.FromSeconds(1) }, TimeSpan.FromSeconds(10));
-        var data = await env.Admin.GetDataAsync(holder.NodePath);
+        var data = await env.GetDataAsync(holder.NodePath);
         Assert.Contains("\"ttlMs\":1000", System.Text.Encoding.UTF8.GetString(data.Data), StringComparison.Ordinal);
 
         // The contender is not told about the TTL: it reads it from the holder's node.
         await using var contender = await contenderProvider.AcquireAsync("leased", LockTestEnvironment.Patience);
 
-        await WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
         // Not evicted early: the lease ran from the holder's mtime (server clock), which precedes holder.AcquiredAt.
         Assert.True(contender.AcquiredAt - holder.AcquiredAt >= TimeSpan.FromMilliseconds(900), $"{contender.AcquiredAt:O} vs {holder.AcquiredAt:O}");
         await holder.DisposeAsync();
@@ -130,7 +122,7 @@ public sealed class LockLostTests
         await holder.DisposeAsync();
         await using var handle = await waiting;
 
-        var held = await env.Admin.GetDataAsync(handle.NodePath);
+        var held = await env.GetDataAsync(handle.NodePath);
         Assert.Contains("\"ttlMs\":30000", System.Text.Encoding.UTF8.GetString(held.Data), StringComparison.Ordinal);
         Assert.True(held.Stat.Mtime >= held.Stat.Ctime && held.Stat.Version >= 2);
     }
@@ -146,7 +138,7 @@ public sealed class LockLostTests
         await Assert.ThrowsAsync<TimeoutException>(() => contenderProvider.AcquireAsync("forever", TimeSpan.FromMilliseconds(1500)).AsTask());
 
         Assert.False(holder.Lost.IsCancellationRequested);
-        Assert.NotNull(await env.Admin.ExistsAsync(holder.NodePath));
+        Assert.NotNull(await env.ExistsAsync(holder.NodePath));
     }
 
     private static async Task<string> WaitForDataAsync(LockTestEnvironment env, string path, Func<string, bool> condition)

@@ -95,6 +95,19 @@ public sealed class LockNameUnitTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryAcquireAsync_NotConnected_ThrowsConnectionLossInsteadOfNull()
+    {
+        var provider = new ZooKeeperLockProvider(_client);
+
+        var atOnce = await Assert.ThrowsAsync<ZooKeeperException>(() => provider.TryAcquireAsync("a").AsTask());
+        var afterTimeout = await Assert.ThrowsAsync<ZooKeeperException>(() => provider.TryAcquireAsync("a", TimeSpan.FromMilliseconds(100)).AsTask());
+        var acquire = await Assert.ThrowsAsync<ZooKeeperException>(() => provider.AcquireAsync("a", TimeSpan.FromMilliseconds(100)).AsTask());
+
+        Assert.All([atOnce, afterTimeout, acquire], e => Assert.Equal(ZooKeeperErrorCode.ConnectionLoss, e.Code));
+        Assert.Contains("not connected", atOnce.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TryAcquireAsync_InvalidArguments_ThrowBeforeAnyRequest()
     {
         var provider = new ZooKeeperLockProvider(_client);

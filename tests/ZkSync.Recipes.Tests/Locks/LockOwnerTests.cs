@@ -21,7 +21,7 @@ public sealed class LockOwnerTests
         Assert.Equal(first.FencingToken, second.FencingToken);
         Assert.Equal("worker-1", second.OwnerId);
         Assert.Single(await env.ChildrenAsync(first.LockPath));
-        Assert.Contains("\"owner\":\"worker-1\"", System.Text.Encoding.UTF8.GetString((await env.Admin.GetDataAsync(first.NodePath)).Data), StringComparison.Ordinal);
+        Assert.Contains("\"owner\":\"worker-1\"", System.Text.Encoding.UTF8.GetString((await env.GetDataAsync(first.NodePath)).Data), StringComparison.Ordinal);
         Assert.Equal(2, provider.HeldLocks.Count);
 
         await second.DisposeAsync();

@@ -72,16 +72,35 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         return new ZooKeeperLockProvider(client, options);
     }
 
+    /// <summary>
+    /// Reads through the admin session after a sync, so that writes made by other sessions (possibly through other
+    /// members of the ensemble) are visible: ZooKeeper reads are only sequentially consistent per session.
+    /// </summary>
     public async Task<IReadOnlyList<string>> ChildrenAsync(string path)
     {
         try
         {
+            await Admin.SyncAsync(path);
             return await Admin.GetChildrenAsync(path);
         }
         catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {
             return [];
         }
+    }
+
+    /// <summary>The node's metadata after a sync (see <see cref="ChildrenAsync"/>), or null.</summary>
+    public async Task<ZooKeeperStat?> ExistsAsync(string path)
+    {
+        await Admin.SyncAsync(path);
+        return await Admin.ExistsAsync(path);
+    }
+
+    /// <summary>The node's data after a sync (see <see cref="ChildrenAsync"/>).</summary>
+    public async Task<ZooKeeperNodeData> GetDataAsync(string path)
+    {
+        await Admin.SyncAsync(path);
+        return await Admin.GetDataAsync(path);
     }
 
     /// <summary>Waits (on child watches, not by polling) until <paramref name="path"/>'s children satisfy <paramref name="condition"/>.</summary>
@@ -146,18 +165,44 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
 
     /// <summary>
     /// Ends a live session from outside, as ZooKeeper's own tests do: a second connection with the same session id and
-    /// password (the server drops the client's connection), then closeSession on it, in one write so the client's own
-    /// reconnect cannot slip in between. The session's ephemerals are deleted at once.
+    /// password (the server drops the client's connection), then closeSession on it, sent in one write. The client's own
+    /// reconnect can still take the session back before the closeSession is handled, so this repeats until the server
+    /// answers a connect with "expired". The session's ephemerals are deleted at once.
     /// </summary>
     public static async Task ExpireSessionAsync(ZooKeeperClient client)
     {
-        var sessionId = client.Session.SessionId;
-        var password = client.SessionPassword.ToArray();
-        var first = ConnectionString.Split('/')[0].Split(',')[0];
-        var colon = first.LastIndexOf(':');
+        var (sessionId, password, server) = Credentials(client);
         using var cts = new CancellationTokenSource(Patience);
+        while (await TakeOverAsync(server, sessionId, password, closeSession: true, cts.Token))
+        {
+            // The session was still alive and has just been closed: ask again.
+        }
+    }
+
+    /// <summary>
+    /// Drops the client's connection but not its session: a second connection takes the session over (the server closes
+    /// the client's connection) and lets go; the client reconnects with the same session.
+    /// </summary>
+    public static async Task DropConnectionAsync(ZooKeeperClient client)
+    {
+        var (sessionId, password, server) = Credentials(client);
+        using var cts = new CancellationTokenSource(Patience);
+        await TakeOverAsync(server, sessionId, password, closeSession: false, cts.Token);
+    }
+
+    private static (long SessionId, byte[] Password, string Server) Credentials(ZooKeeperClient client) =>
+        (client.Session.SessionId, client.SessionPassword.ToArray(),
+
+            // The member the client is connected to: in an ensemble, a takeover through another member does not close
+            // the client's connection (the old member only learns of the move on the client's next write).
+            client.Session.ConnectedServer ?? throw new InvalidOperationException("The client is not connected."));
+
+    /// <summary>Connects with the session's id and password (and closes the session if asked); false when the server says it has expired.</summary>
+    private static async Task<bool> TakeOverAsync(string server, long sessionId, byte[] password, bool closeSession, CancellationToken cancellationToken)
+    {
+        var colon = server.LastIndexOf(':');
         using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(first[..colon], int.Parse(first[(colon + 1)..], CultureInfo.InvariantCulture), cts.Token);
+        await socket.ConnectAsync(server[..colon], int.Parse(server[(colon + 1)..], CultureInfo.InvariantCulture), cancellationToken);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
         var frames = new byte[49 + 12];
         BinaryPrimitives.WriteInt32BigEndian(frames, 45);                     // ConnectRequest length
@@ -168,11 +213,57 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(49), 8);           // closeSession frame length
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(53), 1);           // xid
         BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(57), -11);         // closeSession
-        await stream.WriteAsync(frames, cts.Token);
-        var buffer = new byte[256];
-        while (await stream.ReadAsync(buffer, cts.Token) > 0)
+        await stream.WriteAsync(closeSession ? frames : frames.AsMemory(0, 49), cancellationToken);
+
+        // ConnectResponse: length, protocolVersion, timeOut (0 = expired), … EOF: the client took the session back first.
+        var response = new byte[41];
+        var read = await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cancellationToken);
+        var alive = read < 12 || BinaryPrimitives.ReadInt32BigEndian(response.AsSpan(8)) > 0;
+        if (closeSession)
         {
-            // Drain until the server closes the connection after closeSession.
+            var buffer = new byte[256];
+            while (await stream.ReadAsync(buffer, cancellationToken) > 0)
+            {
+                // Drain until the server closes the connection.
+            }
+        }
+
+        return alive;
+    }
+
+    /// <summary>A task that completes when <paramref name="token"/> is cancelled (e.g. a handle's Lost).</summary>
+    public static Task WhenCancelled(CancellationToken token)
+    {
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        token.Register(() => fired.TrySetResult());
+        return fired.Task;
+    }
+
+    /// <summary>Waits (on <see cref="ZooKeeperClient.StateChanged"/>) until the client is connected with a session other than <paramref name="oldSessionId"/>.</summary>
+    public static async Task WaitForNewSessionAsync(ZooKeeperClient client, long oldSessionId)
+    {
+        var renewed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnStateChanged(object? sender, ZooKeeperSessionStateChangedEventArgs e)
+        {
+            if (e.Session.IsConnected && e.Session.SessionId != oldSessionId)
+            {
+                renewed.TrySetResult();
+            }
+        }
+
+        client.StateChanged += OnStateChanged;
+        try
+        {
+            if (client.Session is { IsConnected: true } session && session.SessionId != oldSessionId)
+            {
+                return;
+            }
+
+            await renewed.Task.WaitAsync(Patience);
+        }
+        finally
+        {
+            client.StateChanged -= OnStateChanged;
         }
     }
 

@@ -20,7 +20,7 @@ public sealed class ProtectedCreateTests
         await SequentialNodeQueue.EnsureContainerAsync(client, queue.ParentPath, null, CancellationToken.None);
         var lost = await client.CreateAsync(queue.ParentPath + "/" + protection + "lock-", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential);
 
-        var recovered = await queue.RecoverAsync(protection, CancellationToken.None);
+        var recovered = await queue.RecoverAsync(protection, CancellationToken.None, CancellationToken.None);
 
         Assert.NotNull(recovered);
         Assert.Equal(lost.Path, recovered.Entry.Path);
@@ -41,10 +41,10 @@ public sealed class ProtectedCreateTests
         await SequentialNodeQueue.EnsureContainerAsync(client, queue.ParentPath, null, CancellationToken.None);
         var stale = await oldSession.CreateAsync(queue.ParentPath + "/" + protection + "lock-", ReadOnlyMemory<byte>.Empty, CreateMode.EphemeralSequential);
 
-        var recovered = await queue.RecoverAsync(protection, CancellationToken.None);
+        var recovered = await queue.RecoverAsync(protection, CancellationToken.None, CancellationToken.None);
 
         Assert.Null(recovered);
-        Assert.Null(await env.Admin.ExistsAsync(stale.Path));
+        Assert.Null(await env.ExistsAsync(stale.Path));
     }
 
     [Fact]
@@ -54,7 +54,7 @@ public sealed class ProtectedCreateTests
         var (client, _) = await env.NewContenderAsync();
         var queue = NewQueue(env, client);
 
-        var recovered = await queue.RecoverAsync(ProtectedNodeName.GetProtection(Guid.NewGuid()), CancellationToken.None);
+        var recovered = await queue.RecoverAsync(ProtectedNodeName.GetProtection(Guid.NewGuid()), CancellationToken.None, CancellationToken.None);
 
         Assert.Null(recovered);
     }
@@ -71,7 +71,7 @@ public sealed class ProtectedCreateTests
         Assert.StartsWith(env.Root + "/a/b/c/_c_", entered.Entry.Path, StringComparison.Ordinal);
         Assert.EndsWith("-latch-0000000000", entered.Entry.Path, StringComparison.Ordinal);
         Assert.Equal([entered.Entry.Name], entered.Children);
-        Assert.Equal(0, (await env.Admin.ExistsAsync(env.Root + "/a"))!.EphemeralOwner);
+        Assert.Equal(0, (await env.ExistsAsync(env.Root + "/a"))!.EphemeralOwner);
     }
 
     private static SequentialNodeQueue NewQueue(LockTestEnvironment env, ZooKeeperClient client, string suffix = "/queue") =>

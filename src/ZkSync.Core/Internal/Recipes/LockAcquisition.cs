@@ -50,6 +50,12 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
     /// </remarks>
     public async Task<AcquiredNode?> AcquireAsync(LockAttempt attempt, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (timeout == TimeSpan.Zero && !IsConnected)
+        {
+            // Requests would queue until a connection comes back; "try once" must not wait for it.
+            throw NotConnected(attempt, timeout);
+        }
+
         using var deadline = timeout == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline?.CancelAfter(timeout);
         var waitToken = deadline?.Token ?? cancellationToken;
@@ -63,6 +69,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         OwnNodeMonitor? monitor = null;
         IReadOnlyList<string>? children = null;
         var waited = false;
+        var transientFailures = 0;
         AcquiredNode? acquired = null;
         try
         {
@@ -72,7 +79,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 {
                     if (entry is null || monitor is null)
                     {
-                        var entered = await queue.EnterAsync(token, initialData, requestToken).ConfigureAwait(false);
+                        var entered = await queue.EnterAsync(token, initialData, requestToken, waitToken).ConfigureAwait(false);
                         entry = entered.Entry;
                         children = entered.Children;
                         monitor = new OwnNodeMonitor(client, entry.Path, entry.SessionId);
@@ -81,6 +88,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     }
 
                     children ??= await queue.GetChildrenAsync(requestToken).ConfigureAwait(false);
+                    transientFailures = 0;
                     var sorted = LockContention.Sort(children);
                     children = null;
                     var index = SequentialNodeOrdering.IndexOf(sorted, entry.Name);
@@ -111,7 +119,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     if (attempt.Ttl is not null && !waited)
                     {
                         // A waiter carries no lease, so nobody can mistake it for an expired holder (LockNodeData).
-                        ObserveFailure(client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, null), cancellationToken: CancellationToken.None));
+                        client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, null), cancellationToken: CancellationToken.None).ObserveFailure();
                     }
 
                     waited = true;
@@ -158,6 +166,12 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 {
                     children = null;
                     await WaitForConnectionAsync(attempt, ex, cancellationToken, waitToken).ConfigureAwait(false);
+                    if (++transientFailures > 1)
+                    {
+                        // Failing while connected (e.g. Throttled, request timeouts): back off instead of spinning.
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * transientFailures, 1000)), waitToken).ConfigureAwait(false);
+                    }
+
                     if (entry is not null && monitor is not null && client.Session.SessionId != entry.SessionId)
                     {
                         Requeue(attempt, entry, monitor, "its session ended");
@@ -168,13 +182,8 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
-            if (client.State is not (ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected))
-            {
-                throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, attempt.LockPath,
-                    $"Could not acquire lock '{attempt.Name}': the client was not connected to ZooKeeper when the timeout of {timeout} ran out.");
-            }
-
-            return null;
+            // Out of time: "held by someone else" only if we could actually tell.
+            return IsConnected ? null : throw NotConnected(attempt, timeout);
         }
         finally
         {
@@ -185,6 +194,13 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
             }
         }
     }
+
+    private bool IsConnected => client.State is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected;
+
+    private static ZooKeeperException NotConnected(LockAttempt attempt, TimeSpan timeout) =>
+        new(ZooKeeperErrorCode.ConnectionLoss, attempt.LockPath, timeout == TimeSpan.Zero
+            ? $"Could not try lock '{attempt.Name}': the client is not connected to ZooKeeper (a zero timeout does not wait for a connection)."
+            : $"Could not acquire lock '{attempt.Name}': the client was not connected to ZooKeeper when the timeout of {timeout} ran out.");
 
     /// <summary>
     /// Turns "first in line" into a hold: records the lease start for a TTL lock that waited, and checks that the
@@ -273,7 +289,4 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
             await stopTimer.CancelAsync().ConfigureAwait(false);
         }
     }
-
-    private static void ObserveFailure(Task task) =>
-        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }

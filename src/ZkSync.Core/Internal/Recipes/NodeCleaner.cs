@@ -60,22 +60,29 @@ internal sealed class NodeCleaner(ZooKeeperClient client, ILogger logger)
     /// </summary>
     /// <param name="path">The node.</param>
     /// <returns>A task that never faults.</returns>
-    public async Task DeleteWhileConnectedAsync(string path)
+    public Task DeleteWhileConnectedAsync(string path) => WaitWhileConnectedAsync(DeleteAsync(path));
+
+    /// <summary>
+    /// Waits for a clean-up (one of this class's tasks) while the client stays connected: a caller that gave up sees
+    /// its node gone when it returns, unless the connection is lost; then the clean-up goes on in the background.
+    /// </summary>
+    /// <param name="cleanup">The clean-up; it never faults.</param>
+    /// <returns>A task that never faults.</returns>
+    public async Task WaitWhileConnectedAsync(Task cleanup)
     {
         var connection = client.ConnectionLostToken;
-        var deletion = DeleteAsync(path);
-        if (deletion.IsCompleted || connection.IsCancellationRequested)
+        if (cleanup.IsCompleted || connection.IsCancellationRequested)
         {
             return;
         }
 
         try
         {
-            await deletion.WaitAsync(connection).ConfigureAwait(false);
+            await cleanup.WaitAsync(connection).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            // Continues in the background; DeleteAsync never faults.
+            // Continues in the background; the clean-up tasks never fault.
         }
     }
 
@@ -114,6 +121,9 @@ internal sealed class NodeCleaner(ZooKeeperClient client, ILogger logger)
         {
             try
             {
+                // The create may have been applied through another ensemble member than the one we now talk to, and
+                // its reply (with its zxid) never reached us: sync first so that the listing includes it.
+                await client.SyncAsync(parentPath).ConfigureAwait(false);
                 var children = await client.GetChildrenAsync(parentPath).ConfigureAwait(false);
                 foreach (var child in children)
                 {

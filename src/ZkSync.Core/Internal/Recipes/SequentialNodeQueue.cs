@@ -42,8 +42,8 @@ internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>?
 /// flight, <see cref="NodeCleaner.DeleteCreatedAsync"/> finds it by its GUID.</item>
 /// </list>
 /// <para>
-/// Connection loss during the create (RECIPES.md §6.4/6.5): the outcome is unknown, so after reconnecting we list the
-/// parent and look for <c>_c_&lt;uuid&gt;-</c>. A node found there is adopted only if its ephemeralOwner is our current
+/// Connection loss during the create (RECIPES.md §6.4/6.5): the outcome is unknown, so after reconnecting we sync, list
+/// the parent and look for <c>_c_&lt;uuid&gt;-</c>. A node found there is adopted only if its ephemeralOwner is our current
 /// session; otherwise (the session changed meanwhile, CURATOR-498) it is deleted and a new GUID is used.
 /// </para>
 /// <para>
@@ -83,12 +83,21 @@ internal sealed class SequentialNodeQueue
     /// </summary>
     /// <param name="token">The name token, e.g. <c>lock-</c> (the sequence follows it).</param>
     /// <param name="data">The node's data.</param>
-    /// <param name="cancellationToken">Abandons the attempt; a node that may have been created is deleted in the background.</param>
+    /// <param name="cancellationToken">Abandons the attempt (also the wait for the create's reply); a node that may have
+    /// been created is deleted (waited for while connected, else in the background).</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection after a connection loss during the create
+    /// (a recipe's deadline); same clean-up. Defaults to <paramref name="cancellationToken"/>.</param>
     /// <returns>Our node and the listing.</returns>
-    /// <exception cref="ZooKeeperException">A non-transient failure (NoAuth, InvalidACL…), or a transient one if the
-    /// client could not reconnect before <paramref name="cancellationToken"/>.</exception>
-    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    /// <exception cref="ZooKeeperException">A non-transient failure (NoAuth, InvalidACL…).</exception>
+    /// <exception cref="OperationCanceledException">One of the tokens was cancelled.</exception>
+    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken,
+        CancellationToken connectionWaitToken = default)
     {
+        if (!connectionWaitToken.CanBeCanceled)
+        {
+            connectionWaitToken = cancellationToken;
+        }
+
         var parentRetries = 0;
         var protectionId = Guid.NewGuid();
         while (true)
@@ -105,20 +114,20 @@ internal sealed class SequentialNodeQueue
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                Observe(children);
-                _ = _cleaner.DeleteCreatedAsync(create, ParentPath, protection);
+                children.ObserveFailure();
+                await _cleaner.WaitWhileConnectedAsync(_cleaner.DeleteCreatedAsync(create, ParentPath, protection)).ConfigureAwait(false);
                 throw;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && parentRetries++ < MaxParentRetries)
             {
-                Observe(children);
+                children.ObserveFailure();
                 await EnsureContainerAsync(_client, ParentPath, _acl, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
-                Observe(children);
-                var recovered = await RecoverAsync(protection, cancellationToken).ConfigureAwait(false);
+                children.ObserveFailure();
+                var recovered = await RecoverAsync(protection, cancellationToken, connectionWaitToken).ConfigureAwait(false);
                 if (recovered is not null)
                 {
                     return recovered;
@@ -192,8 +201,9 @@ internal sealed class SequentialNodeQueue
     /// <summary>After a create failed with an unknown outcome: find our node by its protection id.</summary>
     /// <param name="protection">The name prefix <c>_c_&lt;uuid&gt;-</c> of the create.</param>
     /// <param name="cancellationToken">Abandons the search; a node possibly created is then deleted in the background.</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection; same clean-up.</param>
     /// <returns>The adopted node, or null when there is none (any node of an ended session was deleted).</returns>
-    internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken)
+    internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken, CancellationToken connectionWaitToken)
     {
         try
         {
@@ -201,7 +211,10 @@ internal sealed class SequentialNodeQueue
             {
                 try
                 {
-                    await _client.WaitForConnectedAsync(cancellationToken).ConfigureAwait(false);
+                    await _client.WaitForConnectedAsync(connectionWaitToken).ConfigureAwait(false);
+                    // The lost create may have been applied through another member (or by a previous session), and
+                    // the zxid of its reply never reached us: sync so that the listing is sure to include it.
+                    await _client.SyncAsync(ParentPath, cancellationToken).ConfigureAwait(false);
                     var children = await GetChildrenAsync(cancellationToken).ConfigureAwait(false);
                     QueueEnterResult? adopted = null;
                     foreach (var child in children)
@@ -240,13 +253,11 @@ internal sealed class SequentialNodeQueue
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested || connectionWaitToken.IsCancellationRequested)
         {
-            _ = _cleaner.DeleteProtectedAsync(ParentPath, protection);
+            await _cleaner.WaitWhileConnectedAsync(_cleaner.DeleteProtectedAsync(ParentPath, protection)).ConfigureAwait(false);
             throw;
         }
     }
 
-    private static void Observe(Task task) =>
-        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 }
