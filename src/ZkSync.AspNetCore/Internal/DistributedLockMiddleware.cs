@@ -209,7 +209,9 @@ internal sealed class DistributedLockMiddleware
     private async Task RejectUnavailableAsync(HttpContext context, Endpoint endpoint, ResolvedLock spec, string name, long start, Exception exception)
     {
         _metrics.RecordWait(spec.Template.Text, spec.Mode, "unavailable", start);
-        Log.LockUnavailable(_logger, name, endpoint.DisplayName, _client.State, exception.Message);
+        var state = _client.State;
+        var level = state is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected ? LogLevel.Warning : LogLevel.Information;
+        Log.LockUnavailable(_logger, level, name, endpoint.DisplayName, state, exception.Message);
         await RejectAsync(context, spec, name, DistributedLockRejectionReason.Unavailable, exception).ConfigureAwait(false);
     }
 
