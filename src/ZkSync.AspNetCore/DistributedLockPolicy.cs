@@ -58,9 +58,10 @@ public sealed class DistributedLockPolicy
     }
 
     /// <summary>
-    /// An owner id written into the lock node (visible to operators). Requests of this application with the same owner
-    /// id share a held lock (<see cref="DistributedLockOptions.Reentrancy"/>), so only use a value that identifies
-    /// work that may safely run concurrently with itself. Null (default): every request is its own anonymous holder.
+    /// An owner id written into the lock node (visible to operators). A request of this application whose owner id
+    /// already holds the lock here shares it (<see cref="DistributedLockOptions.Reentrancy"/>; requests asking at the same
+    /// moment contend as usual), so only use a value that identifies work that may safely run concurrently with itself.
+    /// Null (default): every request is its own anonymous holder.
     /// </summary>
     public string? OwnerId { get; set; }
 

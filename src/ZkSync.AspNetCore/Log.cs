@@ -14,8 +14,9 @@ internal static partial class Log
     [LoggerMessage(5001, LogLevel.Information, "The {Mode} lock '{LockName}' for endpoint '{Endpoint}' is held elsewhere; rejected after waiting {WaitMs:0.#} ms.", EventName = "LockContended")]
     public static partial void LockContended(ILogger logger, string mode, string lockName, string? endpoint, double waitMs);
 
-    [LoggerMessage(5002, LogLevel.Warning, "Could not take the lock '{LockName}' for endpoint '{Endpoint}' because ZooKeeper is unavailable (session {State}): {Reason}", EventName = "LockUnavailable")]
-    public static partial void LockUnavailable(ILogger logger, string lockName, string? endpoint, Client.ZooKeeperSessionState state, string reason);
+    /// <summary>Warning while connected (unexpected); Information while the client is known to be disconnected (5101 and the client's own warnings already report the outage, so requests do not flood the log).</summary>
+    [LoggerMessage(EventId = 5002, Message = "Could not take the lock '{LockName}' for endpoint '{Endpoint}' because ZooKeeper is unavailable (session {State}): {Reason}", EventName = "LockUnavailable")]
+    public static partial void LockUnavailable(ILogger logger, LogLevel level, string lockName, string? endpoint, Client.ZooKeeperSessionState state, string reason);
 
     [LoggerMessage(5003, LogLevel.Debug, "Released the lock '{LockName}' held {HeldMs:0.#} ms by endpoint '{Endpoint}'.", EventName = "LockReleased")]
     public static partial void LockReleased(ILogger logger, string lockName, double heldMs, string? endpoint);

@@ -54,8 +54,11 @@ internal sealed class DistributedLockMiddleware
     {
         var endpoint = context.GetEndpoint();
         var metadata = endpoint?.Metadata.GetMetadata<DistributedLockAttribute>();
-        if (metadata is null || endpoint!.Metadata.GetMetadata<DisableDistributedLockAttribute>() is not null)
+        if (metadata is null
+            || endpoint!.Metadata.GetMetadata<DisableDistributedLockAttribute>() is not null
+            || context.Features.Get<IDistributedLockFeature>() is not null)
         {
+            // No lock wanted, or an outer instance of this middleware (UseZkSync called twice) already holds it.
             return _next(context);
         }
 
@@ -91,7 +94,7 @@ internal sealed class DistributedLockMiddleware
     {
         var template = spec.Template.Text;
         var wait = spec.WaitTimeout;
-        if (wait == TimeSpan.Zero && !_client.Session.IsConnected)
+        if (wait == TimeSpan.Zero && _client.State is not (ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected))
         {
             // "Try once" needs one answer from ZooKeeper; without a connection it would wait for the client's request
             // timeout instead of failing fast.
@@ -206,7 +209,9 @@ internal sealed class DistributedLockMiddleware
     private async Task RejectUnavailableAsync(HttpContext context, Endpoint endpoint, ResolvedLock spec, string name, long start, Exception exception)
     {
         _metrics.RecordWait(spec.Template.Text, spec.Mode, "unavailable", start);
-        Log.LockUnavailable(_logger, name, endpoint.DisplayName, _client.State, exception.Message);
+        var state = _client.State;
+        var level = state is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected ? LogLevel.Warning : LogLevel.Information;
+        Log.LockUnavailable(_logger, level, name, endpoint.DisplayName, state, exception.Message);
         await RejectAsync(context, spec, name, DistributedLockRejectionReason.Unavailable, exception).ConfigureAwait(false);
     }
 

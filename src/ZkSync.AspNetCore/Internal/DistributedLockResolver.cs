@@ -1,17 +1,17 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 
 namespace ZkSync.AspNetCore.Internal;
 
-/// <summary>Resolves (and caches per attribute instance) the effective settings of endpoint lock metadata.</summary>
+/// <summary>
+/// Resolves the effective settings of endpoint lock metadata, cached per attribute instance (by reference, weakly, so
+/// that endpoints rebuilt by a changing data source do not accumulate).
+/// </summary>
 internal sealed class DistributedLockResolver(DistributedLockPolicyRegistry registry, IOptions<ZkSyncOptions> options)
 {
-    private readonly ConcurrentDictionary<DistributedLockAttribute, ResolvedLock> _cache = new(ReferenceEqualityComparer.Instance);
+    private readonly ConditionalWeakTable<DistributedLockAttribute, ResolvedLock> _cache = [];
 
-    public ResolvedLock Resolve(DistributedLockAttribute attribute)
-    {
-        return _cache.TryGetValue(attribute, out var resolved) ? resolved : _cache.GetOrAdd(attribute, Create(attribute));
-    }
+    public ResolvedLock Resolve(DistributedLockAttribute attribute) => _cache.GetValue(attribute, Create);
 
     /// <summary>Returns why the attribute's policy cannot be resolved, or null.</summary>
     public string? GetPolicyError(DistributedLockAttribute attribute) =>

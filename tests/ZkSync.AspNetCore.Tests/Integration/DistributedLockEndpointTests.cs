@@ -64,6 +64,7 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
     public async Task SameId_ParallelRequestsFromTwoApps_NeverOverlap()
     {
         const int PerApp = 8;
+        Assert.NotEqual(Session(_app1).SessionId, Session(_app2).SessionId);
 
         var requests = Enumerable.Range(0, PerApp)
             .SelectMany(_ => new[] { _client1, _client2 })
@@ -268,6 +269,8 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
         Assert.Equal("unlocked", await free.Content.ReadAsStringAsync(Ct));
         Assert.Contains("\"status\":\"Paid\"", await pay.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
+
+    private static ZooKeeperSessionInfo Session(TestApps.SampleApp app) => app.Services.GetRequiredService<ZooKeeperClient>().Session;
 
     private static async Task WaitConnectedAsync(TestApps.SampleApp app)
     {

@@ -88,3 +88,11 @@ public sealed class TestRouteValuesController : ControllerBase
     [DistributedLock("/files/{path}")]
     public IActionResult Files() => Ok();
 }
+
+/// <summary>A controller without lock attributes (locks come from conventions, if any).</summary>
+[ApiController]
+public sealed class TestPlainController : ControllerBase
+{
+    [HttpGet("/test/plain")]
+    public IActionResult Plain() => Ok(HttpContext.Features.Get<IDistributedLockFeature>()?.Name ?? "unlocked");
+}

@@ -87,6 +87,24 @@ public sealed class MiddlewareWiringTests
     }
 
     [Fact]
+    public async Task UseZkSyncBeforeRouting_ControllersLockedByConvention_ThrowInsteadOfRunningUnlocked()
+    {
+        var builder = TestApps.CreateBuilder(TestApps.UnreachableZooKeeper);
+        builder.Services.AddZkSync(builder.Configuration);
+        builder.AddTestControllers();
+        await using var app = builder.Build();
+        app.UseZkSync();
+        app.UseRouting();
+        app.MapControllers().RequireDistributedLock("/everything");
+        await app.StartAsync(Ct);
+        using var client = app.GetTestClient();
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => client.GetAsync("/test/plain", Ct));
+
+        Assert.Contains("TestPlainController.Plain", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UseZkSync_WithoutAddZkSync_Throws()
     {
         var builder = TestApps.CreateBuilder(TestApps.UnreachableZooKeeper);
