@@ -15,7 +15,7 @@
 # 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
 #    failed, dotnet test failed, or no test ran.
 #
-# Environment: ZK_BASE_PORT, ZK_STATE_DIR (see eng/zookeeper.sh); ZKSYNC_TEST_HANG_TIMEOUT, the time
+# Environment: ZK_BASE_PORT, ZK_STATE_DIR (see eng/zookeeper.sh); ZK_TLS_BASE_PORT (default ZK_BASE_PORT+500); ZKSYNC_TEST_HANG_TIMEOUT, the time
 # after which a silent test run is aborted (default 20m).
 set -euo pipefail
 
@@ -32,6 +32,8 @@ export MSBUILDDISABLENODEREUSE=1
 ensemble_started=0
 tls_started=0
 readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls-server"
+# The TLS server sits 500 ports above the ensemble, so several checkouts can test side by side.
+readonly TLS_BASE_PORT="${ZK_TLS_BASE_PORT:-$((${ZK_BASE_PORT:-42180} + 500))}"
 test_pid=''
 
 log() {
@@ -55,7 +57,7 @@ stop_tests() {
 stop_ensemble() {
   if ((tls_started)); then
     tls_started=0
-    ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT=42680 bash "$ZOOKEEPER" down || log "warning: stopping the TLS server failed"
+    ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT="$TLS_BASE_PORT" bash "$ZOOKEEPER" down || log "warning: stopping the TLS server failed"
   fi
   if ((ensemble_started)); then
     ensemble_started=0
@@ -123,7 +125,7 @@ main() {
   if [[ -z ${ZKSYNC_TEST_TLS_CONNECTION:-} ]]; then
     local tls_exports
     tls_started=1
-    if tls_exports="$(ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT=42680 bash "$ZOOKEEPER" up-tls)"; then
+    if tls_exports="$(ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT="$TLS_BASE_PORT" bash "$ZOOKEEPER" up-tls)"; then
       eval "$(grep '^export ZKSYNC_TEST_TLS_' <<<"$tls_exports")"
     else
       log "warning: the TLS server did not start; the TLS tests will be skipped"
