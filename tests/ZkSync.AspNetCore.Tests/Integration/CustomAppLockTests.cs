@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Testing;
 using ZkSync.AspNetCore.Tests.Support;
+using ZkSync.TestSupport.Peers;
 
 namespace ZkSync.AspNetCore.Tests.Integration;
 
@@ -156,6 +157,27 @@ public sealed class CustomAppLockTests : IAsyncLifetime
         Assert.Equal("LockContended", log.Id.Name);
         Assert.Equal(LogLevel.Information, log.Level);
         Assert.Contains("'m/1'", log.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LockHeldByCurator_EndpointAnswers409_ThenRunsOnceCuratorReleases()
+    {
+        await using var curator = await CuratorPeer.StartAsync(ZooKeeperTestEnvironment.ConnectionString, cancellationToken: Ct);
+        var (_, client) = await StartAsync(app => app.MapPost("/orders/{id}/pay", (HttpContext c) =>
+            Results.Ok(c.Features.Get<IDistributedLockFeature>()!.LockPath)).RequireDistributedLock("/orders/{id}"));
+
+        Assert.True(await curator.AcquireMutexAsync("java", _zk.LockRoot + "/orders/5", ZooKeeperTestEnvironment.Patience, Ct));
+        using var whileJavaHolds = await client.PostAsync("/orders/5/pay", null, Ct);
+        using var otherOrder = await client.PostAsync("/orders/6/pay", null, Ct);
+        await curator.ReleaseMutexAsync("java", Ct);
+        using var afterRelease = await client.PostAsync("/orders/5/pay", null, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, whileJavaHolds.StatusCode);
+        Assert.Equal("application/problem+json", whileJavaHolds.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.OK, otherOrder.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, afterRelease.StatusCode);
+        Assert.Equal(_zk.LockRoot + "/orders/5", await afterRelease.Content.ReadFromJsonAsync<string>(Ct));
+        Assert.Empty(await _zk.LockNodesAsync("orders/5"));
     }
 
     private static HttpRequestMessage OwnedRequest(string url, string owner)

@@ -16,10 +16,7 @@ internal sealed class ZooKeeperTestEnvironment : IAsyncDisposable
         LockRoot = lockRoot;
     }
 
-    public static string ConnectionString =>
-        Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
-            ? value
-            : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+    public static string ConnectionString => ZkSync.TestSupport.ZooKeeperEnsemble.ConnectionString;
 
     public ZooKeeperClient Admin { get; }
 
