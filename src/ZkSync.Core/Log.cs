@@ -58,11 +58,11 @@ internal static partial class Log
     [LoggerMessage(2002, LogLevel.Debug, "Gave up on {Mode} lock '{Name}' after {ElapsedMs} ms: {Outcome}.", EventName = "LockNotAcquired")]
     public static partial void LockNotAcquired(ILogger logger, Locks.ZooKeeperLockMode mode, string name, long elapsedMs, string outcome);
 
-    [LoggerMessage(2003, LogLevel.Debug, "Released lock '{Name}' ({Node}) after holding it {HeldMs} ms.", EventName = "LockReleased")]
-    public static partial void LockReleased(ILogger logger, string name, string node, long heldMs);
+    [LoggerMessage(2003, LogLevel.Debug, "Released {Kind} '{Name}' ({Node}) after holding it {HeldMs} ms.", EventName = "LockReleased")]
+    public static partial void LockReleased(ILogger logger, string kind, string name, string node, long heldMs);
 
-    [LoggerMessage(2004, LogLevel.Warning, "Lock '{Name}' ({Node}) can no longer be trusted: {Reason}.", EventName = "LockLost")]
-    public static partial void LockLost(ILogger logger, string name, string node, string reason);
+    [LoggerMessage(2004, LogLevel.Warning, "The {Kind} '{Name}' ({Node}) can no longer be trusted: {Reason}.", EventName = "LockLost")]
+    public static partial void LockLost(ILogger logger, string kind, string name, string node, string reason);
 
     [LoggerMessage(2005, LogLevel.Warning, "Could not delete node {Node}: {Reason}", EventName = "NodeDeleteFailed")]
     public static partial void NodeDeleteFailed(ILogger logger, string node, string reason);
@@ -84,4 +84,16 @@ internal static partial class Log
 
     [LoggerMessage(2011, LogLevel.Debug, "Deleting node {Node} failed with {Code}; retrying on the next connection.", EventName = "NodeDeleteRetry")]
     public static partial void NodeDeleteRetry(ILogger logger, string node, Client.ZooKeeperErrorCode code);
+
+    [LoggerMessage(2100, LogLevel.Debug, "Participant '{ParticipantId}' stands for election {ElectionPath}.", EventName = "StandingForElection")]
+    public static partial void StandingForElection(ILogger logger, string participantId, string electionPath);
+
+    [LoggerMessage(2101, LogLevel.Information, "Participant '{ParticipantId}' leads election {ElectionPath} as {Node} (fencing token {FencingToken}) after {ElapsedMs} ms.", EventName = "Elected")]
+    public static partial void Elected(ILogger logger, string participantId, string electionPath, string node, long fencingToken, long elapsedMs);
+
+    [LoggerMessage(2200, LogLevel.Debug, "Took a lease of semaphore '{Name}' as {Node} ({Count} of {MaxLeases} leases).", EventName = "SemaphoreLeaseAcquired")]
+    public static partial void LeaseAcquired(ILogger logger, string name, string node, int count, int maxLeases);
+
+    [LoggerMessage(2201, LogLevel.Debug, "Taking a lease of semaphore {Path} failed with {Code}; starting over once connected.", EventName = "SemaphoreRetry")]
+    public static partial void SemaphoreRetry(ILogger logger, string path, Client.ZooKeeperErrorCode code);
 }

@@ -1,4 +1,5 @@
 using ZkSync.Client;
+using ZkSync.Internal.Recipes;
 
 namespace ZkSync.Barriers;
 
@@ -52,7 +53,7 @@ public sealed class ZooKeeperBarrier
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
-                await RecipePaths.EnsureParentsAsync(_client, Path, cancellationToken).ConfigureAwait(false);
+                await SequentialNodeQueue.EnsureParentAsync(_client, Path, null, cancellationToken).ConfigureAwait(false);
             }
         }
     }

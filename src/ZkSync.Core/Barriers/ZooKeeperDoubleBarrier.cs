@@ -1,4 +1,5 @@
 using ZkSync.Client;
+using ZkSync.Internal.Recipes;
 
 namespace ZkSync.Barriers;
 
@@ -162,7 +163,7 @@ public sealed class ZooKeeperDoubleBarrier
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {
-                await RecipePaths.EnsureParentsAsync(_client, OurPath, cancellationToken).ConfigureAwait(false);
+                await SequentialNodeQueue.EnsureParentAsync(_client, OurPath, null, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -11,15 +11,18 @@ namespace ZkSync.Internal.Recipes;
 /// <param name="Mode">The public mode.</param>
 /// <param name="OwnerId">The owner id stored in the node's data, or null.</param>
 /// <param name="Ttl">The holder's lease, or null.</param>
-internal sealed record LockAttempt(string Name, string LockPath, LockNodeKind Kind, ZooKeeperLockMode Mode, string? OwnerId, TimeSpan? Ttl)
+/// <param name="Data">The node's data when the recipe publishes its own (a leader's participant record); null for the
+/// lock record of <see cref="LockNodeData"/>.</param>
+internal sealed record LockAttempt(string Name, string LockPath, LockNodeKind Kind, ZooKeeperLockMode Mode, string? OwnerId, TimeSpan? Ttl,
+    ReadOnlyMemory<byte>? Data = null)
 {
     /// <summary>
     /// True when a waiter whose predecessor was the head may take the lock on that predecessor's deletion without
     /// listing again. Safe for the mutex layout: every node created after our listing has a higher sequence and sorts
     /// after us. Not for <c>__WRIT__</c>: a Curator writer that downgrades creates a read node reusing its own sequence,
-    /// i.e. ahead of us, after our listing (CURATOR-621).
+    /// i.e. ahead of us, after our listing (CURATOR-621). Safe for leader latches for the same reason as the mutex.
     /// </summary>
-    public bool AllowsDirectHandoff => Kind == LockNodeKind.Mutex;
+    public bool AllowsDirectHandoff => Kind is LockNodeKind.Mutex or LockNodeKind.Latch;
 }
 
 /// <summary>A node that holds the lock.</summary>
@@ -64,7 +67,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         var requestToken = timeout == TimeSpan.Zero ? cancellationToken : waitToken;
         var queue = new SequentialNodeQueue(client, attempt.LockPath, acl, cleaner, logger);
         var token = LockContention.TokenOf(attempt.Kind);
-        var initialData = LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, attempt.Ttl);
+        var initialData = attempt.Data ?? LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, attempt.Ttl);
         QueueEntry? entry = null;
         OwnNodeMonitor? monitor = null;
         IReadOnlyList<string>? children = null;

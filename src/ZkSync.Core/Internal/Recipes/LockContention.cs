@@ -11,6 +11,9 @@ internal enum LockNodeKind
 
     /// <summary><c>_c_&lt;uuid&gt;-__WRIT__&lt;seq&gt;</c>: the write side of Curator's <c>InterProcessReadWriteLock</c>.</summary>
     Write = 2,
+
+    /// <summary><c>_c_&lt;uuid&gt;-latch-&lt;seq&gt;</c>: a participant of Curator's <c>LeaderLatch</c> (exclusive: the first one leads).</summary>
+    Latch = 3,
 }
 
 /// <summary>What a contender should do: it holds the lock, or it waits for one node.</summary>
@@ -43,7 +46,7 @@ internal readonly record struct LockDecision(bool Acquired, int WatchIndex);
 internal static class LockContention
 {
     /// <summary>The name tokens, indexed by <see cref="LockNodeKind"/>.</summary>
-    public static readonly IReadOnlyList<string> Tokens = ["lock-", "__READ__", "__WRIT__"];
+    public static readonly IReadOnlyList<string> Tokens = ["lock-", "__READ__", "__WRIT__", "latch-"];
 
     /// <summary>The token of a node kind.</summary>
     public static string TokenOf(LockNodeKind kind) => Tokens[(int)kind];

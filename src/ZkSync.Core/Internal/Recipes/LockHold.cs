@@ -17,14 +17,24 @@ internal sealed class LockHold
     private readonly LockMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Action<LockHold> _onEnded;
+    private readonly string _noun;
     private readonly long _acquiredTimestamp = Stopwatch.GetTimestamp();
     private readonly CancellationTokenRegistration _connectionRegistration;
     private int _handles;
     private bool _ended;
     private bool _lostReported;
 
-    public LockHold(LockAttempt attempt, AcquiredNode node, NodeCleaner cleaner, LockMetrics metrics, ILogger logger, Action<LockHold> onEnded)
+    /// <summary>Starts the hold.</summary>
+    /// <param name="attempt">What was acquired.</param>
+    /// <param name="node">The held node.</param>
+    /// <param name="cleaner">Deletes the node on release.</param>
+    /// <param name="metrics">The recipe family's instruments.</param>
+    /// <param name="logger">The logger.</param>
+    /// <param name="onEnded">Called once when the last handle is released.</param>
+    /// <param name="noun">What the hold is called in logs: <c>lock</c>, <c>leadership</c>, <c>semaphore lease</c>.</param>
+    public LockHold(LockAttempt attempt, AcquiredNode node, NodeCleaner cleaner, LockMetrics metrics, ILogger logger, Action<LockHold> onEnded, string noun = "lock")
     {
+        _noun = noun;
         Name = attempt.Name;
         LockPath = attempt.LockPath;
         Mode = attempt.Mode;
@@ -40,7 +50,7 @@ internal sealed class LockHold
         _onEnded = onEnded;
         if (_metrics.Held.Enabled)
         {
-            _metrics.Held.Add(1, new KeyValuePair<string, object?>("zksync.lock.mode", ModeTag(Mode)));
+            _metrics.Held.Add(1, _metrics.Mode(ModeTag(Mode)));
         }
 
         // Last: either may run at once (already cancelled / already gone).
@@ -138,7 +148,7 @@ internal sealed class LockHold
         CancelLost();
         await _cleaner.DeleteWhileConnectedAsync(NodePath).ConfigureAwait(false);
         var held = Stopwatch.GetElapsedTime(_acquiredTimestamp);
-        var mode = new KeyValuePair<string, object?>("zksync.lock.mode", ModeTag(Mode));
+        var mode = _metrics.Mode(ModeTag(Mode));
         if (_metrics.Held.Enabled)
         {
             _metrics.Held.Add(-1, mode);
@@ -149,7 +159,7 @@ internal sealed class LockHold
             _metrics.HoldDuration.Record(held.TotalSeconds, mode);
         }
 
-        Log.LockReleased(_logger, Name, NodePath, (long)held.TotalMilliseconds);
+        Log.LockReleased(_logger, _noun, Name, NodePath, (long)held.TotalMilliseconds);
     }
 
     private void OnLost(string tag, string reason)
@@ -164,10 +174,10 @@ internal sealed class LockHold
             _lostReported = true;
         }
 
-        Log.LockLost(_logger, Name, NodePath, reason);
+        Log.LockLost(_logger, _noun, Name, NodePath, reason);
         if (_metrics.Lost.Enabled)
         {
-            _metrics.Lost.Add(1, new KeyValuePair<string, object?>("zksync.lock.lost.reason", tag));
+            _metrics.Lost.Add(1, _metrics.LostReason(tag));
         }
 
         CancelLost();

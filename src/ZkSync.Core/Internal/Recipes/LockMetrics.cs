@@ -1,22 +1,41 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace ZkSync.Internal.Recipes;
 
-/// <summary>The lock instruments (<c>zksync.lock.*</c>). Tags are low-cardinality: mode, outcome, reason — never the lock name.</summary>
+/// <summary>
+/// The instruments of one family of held-node recipes: <c>zksync.lock.*</c>, <c>zksync.leader.*</c> or
+/// <c>zksync.semaphore.*</c>. Tags are low-cardinality: mode, outcome, reason — never the lock or election name.
+/// </summary>
 internal sealed class LockMetrics
 {
-    private static readonly Lazy<LockMetrics> Shared = new(() => new LockMetrics(new Meter(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version)));
+    /// <summary>The lock family (the default).</summary>
+    public const string Locks = "zksync.lock";
 
-    private LockMetrics(Meter meter)
+    /// <summary>Leader elections: a leadership is a hold of the election's first node.</summary>
+    public const string Leaders = "zksync.leader";
+
+    /// <summary>Semaphores: a lease is a hold of a lease node.</summary>
+    public const string Semaphores = "zksync.semaphore";
+
+    private static readonly ConcurrentDictionary<string, LockMetrics> Shared = new(StringComparer.Ordinal);
+    private readonly string _modeTag;
+    private readonly string _outcomeTag;
+    private readonly string _reasonTag;
+
+    private LockMetrics(Meter meter, string family)
     {
-        AcquireDuration = meter.CreateHistogram<double>("zksync.lock.acquire.duration", "s",
-            "Time from an acquire call to its outcome, by mode and outcome (acquired, reentered, timeout, canceled, error).");
-        Held = meter.CreateUpDownCounter<long>("zksync.lock.held", "{lock}", "Locks currently held through this process (reentrant holds count once).");
-        HoldDuration = meter.CreateHistogram<double>("zksync.lock.hold.duration", "s", "Time from acquiring a lock to releasing it.");
-        Timeouts = meter.CreateCounter<long>("zksync.lock.timeouts", "{timeout}", "Acquire calls that ran out of time.");
-        Lost = meter.CreateCounter<long>("zksync.lock.lost", "{lock}", "Held locks whose Lost token fired for a reason other than release, by reason.");
-        Evictions = meter.CreateCounter<long>("zksync.lock.evictions", "{lock}", "Holders whose TTL ran out and whose node this process deleted.");
+        _modeTag = family + ".mode";
+        _outcomeTag = family + ".outcome";
+        _reasonTag = family + ".lost.reason";
+        AcquireDuration = meter.CreateHistogram<double>(family + ".acquire.duration", "s",
+            "Time from an acquire (or elect) call to its outcome, by mode and outcome (acquired, reentered, timeout, canceled, error).");
+        Held = meter.CreateUpDownCounter<long>(family + ".held", "{hold}", "Holds currently kept through this process (reentrant holds count once).");
+        HoldDuration = meter.CreateHistogram<double>(family + ".hold.duration", "s", "Time from acquiring to releasing.");
+        Timeouts = meter.CreateCounter<long>(family + ".timeouts", "{timeout}", "Acquire calls that ran out of time.");
+        Lost = meter.CreateCounter<long>(family + ".lost", "{hold}", "Holds whose Lost (or Revoked) token fired for a reason other than release, by reason.");
+        Evictions = meter.CreateCounter<long>(family + ".evictions", "{hold}", "Holders whose TTL ran out and whose node this process deleted.");
     }
 
     public Histogram<double> AcquireDuration { get; }
@@ -32,20 +51,29 @@ internal sealed class LockMetrics
     public Counter<long> Evictions { get; }
 
     /// <summary>Instruments on the factory's meter, or on one process-wide meter when there is no factory.</summary>
-    public static LockMetrics Create(IMeterFactory? meterFactory) =>
-        meterFactory is null ? Shared.Value : new LockMetrics(meterFactory.Create(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version));
+    /// <param name="meterFactory">The factory, or null.</param>
+    /// <param name="family">The instrument name prefix: <see cref="Locks"/>, <see cref="Leaders"/> or <see cref="Semaphores"/>.</param>
+    public static LockMetrics Create(IMeterFactory? meterFactory, string family = Locks) =>
+        meterFactory is null
+            ? Shared.GetOrAdd(family, static f => new LockMetrics(new Meter(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version), f))
+            : new LockMetrics(meterFactory.Create(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version), family);
+
+    /// <summary>The mode tag.</summary>
+    public KeyValuePair<string, object?> Mode(string mode) => new(_modeTag, mode);
+
+    /// <summary>The lost-reason tag.</summary>
+    public KeyValuePair<string, object?> LostReason(string reason) => new(_reasonTag, reason);
 
     public void RecordAcquire(string mode, string outcome, long startTimestamp)
     {
         if (AcquireDuration.Enabled)
         {
-            AcquireDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds,
-                new KeyValuePair<string, object?>("zksync.lock.mode", mode), new KeyValuePair<string, object?>("zksync.lock.outcome", outcome));
+            AcquireDuration.Record(Stopwatch.GetElapsedTime(startTimestamp).TotalSeconds, Mode(mode), new KeyValuePair<string, object?>(_outcomeTag, outcome));
         }
 
         if (outcome == "timeout" && Timeouts.Enabled)
         {
-            Timeouts.Add(1, new KeyValuePair<string, object?>("zksync.lock.mode", mode));
+            Timeouts.Add(1, Mode(mode));
         }
     }
 }

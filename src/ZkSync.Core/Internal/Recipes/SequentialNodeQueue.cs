@@ -24,7 +24,7 @@ internal sealed record QueueEntry(string Path, string Name, ZooKeeperStat Stat, 
 internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>? Children);
 
 /// <summary>
-/// The shared machinery of ZooKeeper's sequential-node recipes — locks, read-write locks, and (built on it next)
+/// The shared machinery of ZooKeeper's sequential-node recipes — locks, read-write locks, and
 /// Curator-compatible leader latches (<c>_c_&lt;uuid&gt;-latch-&lt;seq&gt;</c>) and semaphore leases: entering the queue
 /// with a protected ephemeral-sequential create under a container parent, finding our node again after a connection
 /// loss, and listing the queue.
@@ -197,6 +197,17 @@ internal sealed class SequentialNodeQueue
             }
         }
     }
+
+    /// <summary>Creates the parent of <paramref name="nodePath"/> (and its missing ancestors) as containers; nothing for a child of '/'.</summary>
+    /// <param name="client">The client.</param>
+    /// <param name="nodePath">The node whose parent must exist.</param>
+    /// <param name="acl">The ACL; null for open.</param>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>A task that completes when the parent exists.</returns>
+    public static Task EnsureParentAsync(ZooKeeperClient client, string nodePath, IReadOnlyList<ZooKeeperAcl>? acl, CancellationToken cancellationToken) =>
+        ZkPath.GetParent(nodePath) is { } parent && parent != "/"
+            ? EnsureContainerAsync(client, parent, acl, cancellationToken)
+            : Task.CompletedTask;
 
     /// <summary>After a create failed with an unknown outcome: find our node by its protection id.</summary>
     /// <param name="protection">The name prefix <c>_c_&lt;uuid&gt;-</c> of the create.</param>
