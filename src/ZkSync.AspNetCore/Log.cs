@@ -44,4 +44,34 @@ internal static partial class Log
 
     [LoggerMessage(5300, LogLevel.Debug, "Checked {Count} endpoints with distributed lock metadata.", EventName = "LockedEndpointsChecked")]
     public static partial void LockedEndpointsChecked(ILogger logger, int count);
+
+    [LoggerMessage(5500, LogLevel.Information, "{Service} leads election '{Election}' (fencing token {FencingToken}) and starts its work.", EventName = "LeaderServiceLeading")]
+    public static partial void LeaderServiceLeading(ILogger logger, string service, string election, long fencingToken);
+
+    [LoggerMessage(5501, LogLevel.Warning, "{Service} lost its leadership of election '{Election}' (connection suspended, session expired or node deleted); its work was cancelled and it stands again.", EventName = "LeaderServiceRevoked")]
+    public static partial void LeaderServiceRevoked(ILogger logger, string service, string election);
+
+    [LoggerMessage(5502, LogLevel.Information, "{Service} finished its work as leader of election '{Election}'; it resigns and stands again in {Delay}.", EventName = "LeaderServiceReturned")]
+    public static partial void LeaderServiceReturned(ILogger logger, string service, string election, TimeSpan delay);
+
+    [LoggerMessage(5503, LogLevel.Error, "{Service} failed while leading election '{Election}'; it resigns and stands again in {Delay}.", EventName = "LeaderServiceFailed")]
+    public static partial void LeaderServiceFailed(ILogger logger, string service, string election, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(5504, LogLevel.Warning, "Standing for election '{Election}' failed; trying again in {Delay}.", EventName = "LeaderStandFailed")]
+    public static partial void LeaderStandFailed(ILogger logger, string election, TimeSpan delay, Exception exception);
+
+    [LoggerMessage(5510, LogLevel.Information, "Waiting up to {Timeout} for startup barrier {Path} to be removed before the application starts.", EventName = "StartupBarrierWaiting")]
+    public static partial void StartupBarrierWaiting(ILogger logger, string path, TimeSpan timeout);
+
+    [LoggerMessage(5511, LogLevel.Information, "Startup barrier {Path} is not set; the application starts.", EventName = "StartupBarrierPassed")]
+    public static partial void StartupBarrierPassed(ILogger logger, string path);
+
+    [LoggerMessage(5512, LogLevel.Information, "Watching startup barrier {Path}: readiness fails while it is set.", EventName = "StartupBarrierWatching")]
+    public static partial void StartupBarrierWatching(ILogger logger, string path);
+
+    [LoggerMessage(5513, LogLevel.Information, "Startup barrier {Path} is now {State}.", EventName = "StartupBarrierChanged")]
+    public static partial void StartupBarrierChanged(ILogger logger, string path, string state);
+
+    [LoggerMessage(5514, LogLevel.Warning, "Stopped watching startup barrier {Path}: {Reason}", EventName = "StartupBarrierWatchEnded")]
+    public static partial void StartupBarrierWatchEnded(ILogger logger, string path, string reason);
 }

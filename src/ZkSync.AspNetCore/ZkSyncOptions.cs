@@ -45,4 +45,7 @@ public sealed class ZkSyncOptions
 
     /// <summary>The <c>zookeeper</c> health check registered by <c>AddZkSync</c>.</summary>
     public ZkSyncHealthCheckOptions HealthChecks { get; set; } = new();
+
+    /// <summary>Leader-only services (<c>AddLeaderService</c>): the election root and the restart delay.</summary>
+    public ZkSyncLeaderOptions Leaders { get; set; } = new();
 }

@@ -19,6 +19,7 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
         var failures = new List<string>();
         ValidateClient(options, failures);
         ValidateLocks(options.Locks, failures);
+        ValidateLeaders(options.Leaders, failures);
         if (options.HealthChecks is null)
         {
             failures.Add($"{Prefix}HealthChecks must not be null.");
@@ -87,6 +88,38 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
         }
     }
 
+    private static void ValidateLeaders(ZkSyncLeaderOptions? leaders, List<string> failures)
+    {
+        const string LeadersPrefix = Prefix + "Leaders:";
+        if (leaders is null)
+        {
+            failures.Add($"{LeadersPrefix[..^1]} must not be null.");
+            return;
+        }
+
+        CheckRootPath(leaders.RootPath, LeadersPrefix + "RootPath", "/zksync/leaders", failures);
+        if (leaders.RestartDelay < TimeSpan.Zero)
+        {
+            failures.Add(Invariant($"{LeadersPrefix}RestartDelay must be zero or positive (was {leaders.RestartDelay})."));
+        }
+    }
+
+    private static void CheckRootPath(string? rootPath, string key, string example, List<string> failures)
+    {
+        if (string.IsNullOrEmpty(rootPath))
+        {
+            failures.Add($"{key} is required, e.g. '{example}'.");
+        }
+        else if (ZkPath.GetError(rootPath) is { } pathError)
+        {
+            failures.Add($"{key} '{rootPath}' is not a valid ZooKeeper path: {pathError}");
+        }
+        else if (rootPath == "/zookeeper" || rootPath.StartsWith("/zookeeper/", StringComparison.Ordinal))
+        {
+            failures.Add($"{key} '{rootPath}' is inside /zookeeper, ZooKeeper's reserved subtree.");
+        }
+    }
+
     private static void ValidateLocks(DistributedLockOptions? locks, List<string> failures)
     {
         const string LocksPrefix = Prefix + "Locks:";
@@ -96,18 +129,7 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
             return;
         }
 
-        if (string.IsNullOrEmpty(locks.RootPath))
-        {
-            failures.Add($"{LocksPrefix}RootPath is required, e.g. '/zksync/locks'.");
-        }
-        else if (ZkPath.GetError(locks.RootPath) is { } pathError)
-        {
-            failures.Add($"{LocksPrefix}RootPath '{locks.RootPath}' is not a valid ZooKeeper path: {pathError}");
-        }
-        else if (locks.RootPath == "/zookeeper" || locks.RootPath.StartsWith("/zookeeper/", StringComparison.Ordinal))
-        {
-            failures.Add($"{LocksPrefix}RootPath '{locks.RootPath}' is inside /zookeeper, ZooKeeper's reserved subtree.");
-        }
+        CheckRootPath(locks.RootPath, LocksPrefix + "RootPath", "/zksync/locks", failures);
 
         if (locks.DefaultTimeout < TimeSpan.Zero && locks.DefaultTimeout != Timeout.InfiniteTimeSpan)
         {

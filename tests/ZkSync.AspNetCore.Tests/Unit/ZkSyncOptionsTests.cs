@@ -101,6 +101,8 @@ public sealed class ZkSyncOptionsTests
     [InlineData("ZkSync:Locks:RetryAfter", "-00:00:01", "ZkSync:Locks:RetryAfter must be zero")]
     [InlineData("ZkSync:Locks:FencingTokenHeader", "X Token", "ZkSync:Locks:FencingTokenHeader 'X Token' is not a valid HTTP header name")]
     [InlineData("ZkSync:HealthChecks:MaxListedLocks", "-1", "ZkSync:HealthChecks:MaxListedLocks must be zero or positive")]
+    [InlineData("ZkSync:Leaders:RootPath", "leaders", "ZkSync:Leaders:RootPath 'leaders' is not a valid ZooKeeper path")]
+    [InlineData("ZkSync:Leaders:RestartDelay", "-00:00:01", "ZkSync:Leaders:RestartDelay must be zero or positive")]
     public void Validate_BadSetting_NamesTheKey(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { ["ZkSync:ConnectionString"] = "127.0.0.1:2181", [key] = value };
