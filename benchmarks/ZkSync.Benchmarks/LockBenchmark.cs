@@ -9,7 +9,8 @@ internal static class LockBenchmark
 {
     public sealed record Row(string Benchmark, double OpsPerSecond, double? P50Ms, double? P99Ms);
 
-    public static async Task<IReadOnlyList<Row>> RunAsync(string connectionString, int iterations, TimeSpan duration, int sessions, int callers)
+    /// <summary>Runs the three rows the way the peer drivers do: same iterations, warm-up before each timed row, one lock name per caller.</summary>
+    public static async Task<IReadOnlyList<Row>> RunAsync(string connectionString, int iterations, TimeSpan duration, TimeSpan warmup, int sessions, int callers)
     {
         var root = "/zksync-bench-locks-" + Guid.NewGuid().ToString("N")[..8];
         var clients = new List<ZooKeeperClient>();
@@ -39,11 +40,12 @@ internal static class LockBenchmark
             rows.Add(new Row("mutex-uncontended", iterations / latencies.Sum() * 1000, latencies[iterations / 2], latencies[(int)(iterations * 0.99)]));
 
             // (b) Handoffs per second: every session loops on one lock.
-            rows.Add(new Row("mutex-handoff", await CountAsync(duration, providers.Count, i => providers[i], _ => "hot"), null, null));
+            await CountAsync(warmup, providers.Count, i => providers[i], _ => "handoff");
+            rows.Add(new Row("mutex-handoff", await CountAsync(duration, providers.Count, i => providers[i], _ => "handoff"), null, null));
 
-            // (c) Distinct names, many callers on one session.
-            var counter = 0;
-            rows.Add(new Row("mutex-distinct", await CountAsync(duration, callers, _ => providers[0], _ => "n/" + Interlocked.Increment(ref counter)), null, null));
+            // (c) Distinct names, many callers on one session: each caller loops on its own name, as the peers' callers do.
+            await CountAsync(warmup, callers, _ => providers[0], w => "distinct/lock-" + w);
+            rows.Add(new Row("mutex-distinct", await CountAsync(duration, callers, _ => providers[0], w => "distinct/lock-" + w), null, null));
             return rows;
         }
         finally

@@ -48,7 +48,7 @@ internal static class Report
         builder.AppendLine("| row | library | ops/s | p50 ms | p99 ms |");
         builder.AppendLine("|---|---|---:|---:|---:|");
         var peerOptions = new PeerBenchmarkOptions { Duration = duration, Warmup = warmup, Iterations = 1000, Sessions = 8, Callers = 64 };
-        var zkSyncLocks = await LockBenchmark.RunAsync(connectionString, 1000, duration, 8, 64);
+        var zkSyncLocks = await LockBenchmark.RunAsync(connectionString, 1000, duration, warmup, 8, 64);
         var curator = await PeerBenchmarks.RunCuratorLockAsync(connectionString, "/zksync-bench-curator", peerOptions);
         IReadOnlyList<PeerBenchmarkResult> kazoo;
         try
