@@ -16,6 +16,10 @@ internal sealed class SessionStatusContributor(ZooKeeperClient client, ZkSyncSes
         status.Data["connectedServer"] = session.ConnectedServer ?? "";
         status.Data["negotiatedTimeoutMs"] = (long)session.NegotiatedTimeout.TotalMilliseconds;
         status.Data["lastZxid"] = Hex(session.LastZxid);
+        if (tracker.Identities is { } identities)
+        {
+            status.Data["identities"] = identities;
+        }
         switch (session.State)
         {
             case ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected:

@@ -2,12 +2,17 @@ using ZkSync.Client;
 
 namespace ZkSync.AspNetCore.Internal;
 
-/// <summary>Remembers when the shared client's session state last changed (for the health check).</summary>
+/// <summary>
+/// Remembers when the shared client's session state last changed and, after every (re)connection, who the server says
+/// the session is (<c>whoAmI</c>, ZooKeeper 3.7+), for the health check.
+/// </summary>
 internal sealed class ZkSyncSessionTracker : IDisposable
 {
     private readonly ZooKeeperClient _client;
     private readonly TimeProvider _time;
     private long _sinceTicks;
+    private volatile IReadOnlyList<string>? _identities;
+    private readonly TaskCompletionSource _identitiesKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ZkSyncSessionTracker(ZooKeeperClient client, TimeProvider? time = null)
     {
@@ -20,8 +25,39 @@ internal sealed class ZkSyncSessionTracker : IDisposable
     /// <summary>When the current state began (or when tracking began).</summary>
     public DateTimeOffset StateSince => new(Interlocked.Read(ref _sinceTicks), TimeSpan.Zero);
 
+    /// <summary>
+    /// The session's identities as the server reports them (<c>digest:alice</c>, <c>ip:127.0.0.1</c>); null until known,
+    /// or when the server does not support whoAmI. They never include a secret: the server reports the user, not the digest.
+    /// </summary>
+    public IReadOnlyList<string>? Identities => _identities;
+
+    /// <summary>Completes once <see cref="Identities"/> is known (for tests and diagnostics).</summary>
+    internal Task IdentitiesKnown => _identitiesKnown.Task;
+
     public void Dispose() => _client.StateChanged -= OnStateChanged;
 
-    private void OnStateChanged(object? sender, ZooKeeperSessionStateChangedEventArgs e) =>
+    private void OnStateChanged(object? sender, ZooKeeperSessionStateChangedEventArgs e)
+    {
         Interlocked.Exchange(ref _sinceTicks, _time.GetUtcNow().UtcTicks);
+        if (e.Session.IsConnected)
+        {
+            // Not on the client's event loop: the reply comes through it.
+            _ = Task.Run(RefreshIdentitiesAsync);
+        }
+    }
+
+    private async Task RefreshIdentitiesAsync()
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            var identities = await _client.WhoAmIAsync(timeout.Token).ConfigureAwait(false);
+            _identities = identities.Select(i => i.Scheme + ":" + i.User).ToArray();
+            _identitiesKnown.TrySetResult();
+        }
+        catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException or ObjectDisposedException)
+        {
+            // Unsupported by the server (before 3.7), or the connection went away again: keep the last answer.
+        }
+    }
 }

@@ -44,12 +44,16 @@ public sealed class ZooKeeperBarrier
         {
             try
             {
-                await _client.CreateAsync(Path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _client.CreateAsync(Path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, RecipeAcl.Resolve(_client, null), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
             {
                 return false;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoAuth)
+            {
+                throw RecipeAcl.NotAllowed(_client, ZkPath.GetParent(Path) ?? "/", ex);
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {

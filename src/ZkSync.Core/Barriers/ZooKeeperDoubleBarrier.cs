@@ -63,7 +63,7 @@ public sealed class ZooKeeperDoubleBarrier
                 {
                     try
                     {
-                        await _client.CreateAsync(ReadyPath, ReadOnlyMemory<byte>.Empty, cancellationToken: cancellationToken).ConfigureAwait(false);
+                        await _client.CreateAsync(ReadyPath, ReadOnlyMemory<byte>.Empty, acl: RecipeAcl.Resolve(_client, null), cancellationToken: cancellationToken).ConfigureAwait(false);
                     }
                     catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
                     {
@@ -158,7 +158,7 @@ public sealed class ZooKeeperDoubleBarrier
         {
             try
             {
-                await _client.CreateAsync(OurPath, ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _client.CreateAsync(OurPath, ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral, RecipeAcl.Resolve(_client, null), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)

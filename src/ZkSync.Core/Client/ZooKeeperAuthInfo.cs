@@ -41,6 +41,22 @@ public sealed class ZooKeeperAuthInfo
         return new ZooKeeperAuthInfo("digest", Encoding.UTF8.GetBytes(user + ":" + password));
     }
 
+    /// <summary>The identity without its secret, for errors: <c>digest:alice</c>, or the scheme alone for other schemes.</summary>
+    internal string Identity
+    {
+        get
+        {
+            if (Scheme != "digest")
+            {
+                return Scheme;
+            }
+
+            var text = Encoding.UTF8.GetString(Credentials);
+            var colon = text.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? Scheme : Scheme + ":" + text[..colon];
+        }
+    }
+
     /// <summary>The scheme only; credentials are redacted.</summary>
     /// <returns>A description without secrets.</returns>
     public override string ToString() => $"{Scheme}:***";

@@ -287,6 +287,30 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     public Task<IReadOnlyList<ZooKeeperClientIdentity>> WhoAmIAsync(CancellationToken cancellationToken = default) =>
         Submit(new WhoAmIRequest(), cancellationToken);
 
+    /// <summary>True when credentials were configured or added (the session then has an authenticated identity).</summary>
+    internal bool IsAuthenticated
+    {
+        get
+        {
+            lock (_authInfo)
+            {
+                return _authInfo.Count > 0;
+            }
+        }
+    }
+
+    /// <summary>The identities in use, without secrets, for error messages: <c>digest:alice</c>, or <c>anonymous</c>.</summary>
+    internal string Identity
+    {
+        get
+        {
+            lock (_authInfo)
+            {
+                return _authInfo.Count == 0 ? "anonymous (no credentials)" : string.Join(", ", _authInfo.Select(a => a.Identity).Distinct());
+            }
+        }
+    }
+
     /// <summary>
     /// Adds credentials to the session now and remembers them: they are sent again before any request on every reconnect.
     /// Wrong credentials end the client in <see cref="ZooKeeperSessionState.AuthFailed"/>.

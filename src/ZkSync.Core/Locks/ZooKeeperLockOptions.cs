@@ -9,8 +9,11 @@ public sealed class ZooKeeperLockOptions
     public string RootPath { get; set; } = "/zksync/locks";
 
     /// <summary>
-    /// The ACL of lock nodes and the parents the provider creates. Null (default): <see cref="ZooKeeperAcl.OpenUnsafe"/>
-    /// for an unauthenticated session.
+    /// The ACL of lock nodes and the parents the provider creates. Null (default): for a session with credentials
+    /// (<see cref="ZooKeeperClientOptions.AuthInfo"/>), change and delete for that identity only and read for everyone
+    /// (<c>auth</c> all + <c>world:anyone</c> read), so no other identity can delete or overwrite the locks while health
+    /// views and peers can still list the queue; for an unauthenticated session, <see cref="ZooKeeperAcl.OpenUnsafe"/>
+    /// (there is no identity to restrict to). Leader elections, semaphores and barriers use the same default.
     /// </summary>
     public IReadOnlyList<ZooKeeperAcl>? Acl { get; set; }
 

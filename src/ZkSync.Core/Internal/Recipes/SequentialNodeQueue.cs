@@ -63,7 +63,7 @@ internal sealed class SequentialNodeQueue
     /// <summary>Creates a queue under <paramref name="parentPath"/> whose nodes are named <c>_c_&lt;uuid&gt;-&lt;token&gt;&lt;seq&gt;</c>.</summary>
     /// <param name="client">The client.</param>
     /// <param name="parentPath">The parent of the queue's nodes (created as a container when missing).</param>
-    /// <param name="acl">The ACL of created nodes and parents; null for open.</param>
+    /// <param name="acl">The configured ACL of created nodes and parents; null for the default of <see cref="RecipeAcl"/>.</param>
     /// <param name="cleaner">Deletes nodes left behind by abandoned creates.</param>
     /// <param name="logger">The logger.</param>
     public SequentialNodeQueue(ZooKeeperClient client, string parentPath, IReadOnlyList<ZooKeeperAcl>? acl, NodeCleaner cleaner, ILogger logger)
@@ -104,7 +104,7 @@ internal sealed class SequentialNodeQueue
         {
             cancellationToken.ThrowIfCancellationRequested();
             var protection = ProtectedNodeName.GetProtection(protectionId);
-            var create = _client.CreateAsync(ZkPath.Combine(ParentPath, protection + token), data, CreateMode.EphemeralSequential, _acl, cancellationToken: CancellationToken.None);
+            var create = _client.CreateAsync(ZkPath.Combine(ParentPath, protection + token), data, CreateMode.EphemeralSequential, RecipeAcl.Resolve(_client, _acl), cancellationToken: CancellationToken.None);
             var children = _client.GetChildrenAsync(ParentPath, cancellationToken: CancellationToken.None);
             ZooKeeperCreateResult created;
             try
@@ -123,6 +123,11 @@ internal sealed class SequentialNodeQueue
                 children.ObserveFailure();
                 await EnsureContainerAsync(_client, ParentPath, _acl, cancellationToken).ConfigureAwait(false);
                 continue;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoAuth)
+            {
+                children.ObserveFailure();
+                throw RecipeAcl.NotAllowed(_client, ParentPath, ex);
             }
             catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
             {
@@ -175,17 +180,22 @@ internal sealed class SequentialNodeQueue
     /// </summary>
     /// <param name="client">The client.</param>
     /// <param name="path">The path.</param>
-    /// <param name="acl">The ACL; null for open.</param>
+    /// <param name="acl">The configured ACL, or null for the default of <see cref="RecipeAcl"/>.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>A task that completes when the path exists.</returns>
+    /// <exception cref="ZooKeeperException">NoAuth naming the path and identity when a parent refuses the create.</exception>
     public static async Task EnsureContainerAsync(ZooKeeperClient client, string path, IReadOnlyList<ZooKeeperAcl>? acl, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                await client.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Container, acl, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await client.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Container, RecipeAcl.Resolve(client, acl), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoAuth)
+            {
+                throw RecipeAcl.NotAllowed(client, ZkPath.GetParent(path) ?? "/", ex);
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)
             {
