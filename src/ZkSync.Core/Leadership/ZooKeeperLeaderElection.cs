@@ -371,9 +371,7 @@ public sealed class ZooKeeperLeaderElection : IAsyncDisposable
             return [];
         }
 
-        var sorted = LockContention.Sort(children);
-        sorted.RemoveAll(node => LockContention.KindOf(node) != LockNodeKind.Latch);
-        return sorted;
+        return LockContention.Sort(children, LockNodeKind.Latch);
     }
 
     private async Task<ZooKeeperLeaderInfo?> ReadAsync(string child, bool isLeader, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text;
+using ZkSync.Internal.Recipes;
 using ZkSync.Leadership;
 
 namespace ZkSync.Recipes.Tests.Leadership;
@@ -17,6 +18,15 @@ public sealed class LeaderElectionUnitTests
         Assert.Equal("http://x", metadata["url"]);
         Assert.Equal("override", metadata["host"]);
         Assert.Equal("1970-01-01T00:00:00.0000000Z", metadata["startedAt"]);
+    }
+
+    [Fact]
+    public void LatchesAndLocksOnOnePath_DoNotSeeEachOther()
+    {
+        string[] children = ["_c_0f-lock-0000000001", "_c_1e-latch-0000000002", "_c_2d-__WRIT__0000000003", "_c_3c-latch-0000000004"];
+
+        Assert.Equal(["_c_1e-latch-0000000002", "_c_3c-latch-0000000004"], LockContention.Sort(children, LockNodeKind.Latch).Select(n => n.Name));
+        Assert.Equal(["_c_0f-lock-0000000001", "_c_2d-__WRIT__0000000003"], LockContention.Sort(children, LockNodeKind.Mutex).Select(n => n.Name));
     }
 
     [Theory]

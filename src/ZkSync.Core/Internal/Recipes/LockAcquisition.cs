@@ -92,7 +92,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
 
                     children ??= await queue.GetChildrenAsync(requestToken).ConfigureAwait(false);
                     transientFailures = 0;
-                    var sorted = LockContention.Sort(children);
+                    var sorted = LockContention.Sort(children, attempt.Kind);
                     children = null;
                     var index = SequentialNodeOrdering.IndexOf(sorted, entry.Name);
                     if (index < 0 || monitor.IsGone)

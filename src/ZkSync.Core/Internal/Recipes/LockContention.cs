@@ -57,6 +57,17 @@ internal static class LockContention
     /// <summary>Sorts a lock's children (foreign children are left out; see <see cref="SequentialNodeOrdering"/>).</summary>
     public static List<SequentialNode> Sort(IReadOnlyList<string> children) => SequentialNodeOrdering.Sort(children, Tokens);
 
+    /// <summary>
+    /// Sorts the contenders of <paramref name="kind"/>'s family: leader latches see only <c>latch-</c> nodes, locks only
+    /// lock nodes, so a lock and an election that share a path by mistake do not block each other forever.
+    /// </summary>
+    public static List<SequentialNode> Sort(IReadOnlyList<string> children, LockNodeKind kind)
+    {
+        var sorted = Sort(children);
+        sorted.RemoveAll(node => (KindOf(node) == LockNodeKind.Latch) != (kind == LockNodeKind.Latch));
+        return sorted;
+    }
+
     /// <summary>Decides for the contender at <paramref name="index"/>.</summary>
     /// <param name="sorted">The sorted contenders.</param>
     /// <param name="index">The contender's index.</param>
