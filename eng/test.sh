@@ -10,7 +10,8 @@
 #    ZKSYNC_TEST_CONNECTION, its ensemble is used and none is started; an ensemble already running
 #    from the state directory (eng/zookeeper.sh up) is reused and left running.
 # 3. Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
-#    (override with ZKSYNC_TEST_RESULTS_DIR).
+#    (override with ZKSYNC_TEST_RESULTS_DIR): without arguments, all tests but the fault-injection suite first, then the
+#    fault suite (Category=Faults, about 2 minutes, on an ensemble of its own at ports 44780+) alone.
 # 4. Stops the ensemble it started and removes its data, on success, failure, Ctrl-C or TERM.
 # 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
 #    failed, dotnet test failed, or no test ran.
@@ -68,6 +69,20 @@ stop_ensemble() {
 cleanup() {
   stop_tests
   stop_ensemble
+}
+
+# Runs dotnet test on the solution with TRX results (extra arguments passed on). In the background, so that INT and
+# TERM traps run at once rather than after dotnet test ends; setsid gives it a process group of its own for stop_tests.
+run_dotnet_test() {
+  local status=0
+  setsid dotnet test ZkSync.AspNetCore.sln -c Release \
+    --logger "trx" --results-directory "$RESULTS_DIR" \
+    --blame-hang-timeout "${ZKSYNC_TEST_HANG_TIMEOUT:-20m}" --blame-hang-dump-type none \
+    "$@" </dev/null &
+  test_pid=$!
+  wait "$test_pid" || status=$?
+  test_pid=''
+  return "$status"
 }
 
 trap cleanup EXIT
@@ -136,15 +151,15 @@ main() {
   mkdir -p "$RESULTS_DIR"
   log "dotnet test against ZooKeeper $ZKSYNC_TEST_CONNECTION; results in $RESULTS_DIR"
 
-  # In the background, so that INT and TERM traps run at once rather than after dotnet test ends;
-  # setsid gives it a process group of its own for stop_tests.
-  setsid dotnet test ZkSync.AspNetCore.sln -c Release \
-    --logger "trx" --results-directory "$RESULTS_DIR" \
-    --blame-hang-timeout "${ZKSYNC_TEST_HANG_TIMEOUT:-20m}" --blame-hang-dump-type none \
-    "$@" </dev/null &
-  test_pid=$!
-  wait "$test_pid" || rc=$?
-  test_pid=''
+  if (($# > 0)); then
+    run_dotnet_test "$@" || rc=$?
+  else
+    # Two phases: everything but the fault-injection suite (test assemblies in parallel), then the fault suite alone
+    # (Category=Faults: its own ensemble, worker processes and faults must not share the two cores with other tests).
+    run_dotnet_test --filter "Category!=Faults" || rc=$?
+    log "fault-injection suite (Category=Faults)"
+    run_dotnet_test --no-build --filter "Category=Faults" || rc=$?
+  fi
 
   stop_ensemble
 

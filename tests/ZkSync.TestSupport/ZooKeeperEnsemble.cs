@@ -312,6 +312,18 @@ public static class ZooKeeperEnsemble
                 + $"from {StateDirectory}. Check ZooKeeperEnsemble.IsScriptManaged first.");
         }
 
+        await RunScriptAsync([command, member.ToString(CultureInfo.InvariantCulture)],
+            new Dictionary<string, string> { [StateDirectoryVariable] = StateDirectory }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <c>eng/zookeeper.sh</c> with <paramref name="arguments"/> and extra environment; returns its standard output.</summary>
+    /// <param name="arguments">The subcommand and its arguments, e.g. <c>["up", "3"]</c>.</param>
+    /// <param name="environment">Variables such as <c>ZK_BASE_PORT</c> and <c>ZK_STATE_DIR</c> (an ensemble of the caller's own).</param>
+    /// <param name="cancellationToken">Kills the script.</param>
+    /// <returns>The script's standard output.</returns>
+    /// <exception cref="InvalidOperationException">The script failed (the message carries its output).</exception>
+    public static async Task<string> RunScriptAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken = default)
+    {
         var startInfo = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
@@ -320,9 +332,15 @@ public static class ZooKeeperEnsemble
             WorkingDirectory = RepositoryRoot,
         };
         startInfo.ArgumentList.Add(Path.Combine(RepositoryRoot, "eng", "zookeeper.sh"));
-        startInfo.ArgumentList.Add(command);
-        startInfo.ArgumentList.Add(member.ToString(CultureInfo.InvariantCulture));
-        startInfo.Environment[StateDirectoryVariable] = StateDirectory;
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            startInfo.Environment[name] = value;
+        }
 
         using var process = Process.Start(startInfo)
             ?? throw new InvalidOperationException("Could not start bash to run eng/zookeeper.sh.");
@@ -344,8 +362,10 @@ public static class ZooKeeperEnsemble
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"'eng/zookeeper.sh {command} {member}' failed with exit code {process.ExitCode}:{Environment.NewLine}{errors.Result}{output.Result}");
+                $"'eng/zookeeper.sh {string.Join(' ', arguments)}' failed with exit code {process.ExitCode}:{Environment.NewLine}{errors.Result}{output.Result}");
         }
+
+        return output.Result;
     }
 
     private static IReadOnlyList<DnsEndPoint> ParseHosts(string connectionString, out string chroot)

@@ -77,9 +77,24 @@ internal sealed class TestRoot(ZooKeeperClient client, string path) : IAsyncDisp
 
     public async ValueTask DisposeAsync()
     {
-        if (client.State is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected)
+        // A test that disturbed the connection (a member stopped, a connection dropped) may still be reconnecting: wait
+        // for it, and retry a clean-up cut short by another connection loss.
+        for (var attempt = 0; attempt < 5 && client.State is not (ZooKeeperSessionState.Closed or ZooKeeperSessionState.AuthFailed); attempt++)
         {
-            await TestClients.DeleteRecursiveAsync(client, Path);
+            try
+            {
+                using var connected = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await client.WaitForConnectedAsync(connected.Token);
+                await TestClients.DeleteRecursiveAsync(client, Path);
+                return;
+            }
+            catch (ZooKeeperException ex) when (ex.IsTransient)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return; // Not connected again within the patience: the test's nodes are ephemeral or left for the next run's clean slate.
+            }
         }
     }
 }

@@ -47,7 +47,11 @@ public sealed class ReconnectTests
         await using var root = await TestClients.CreateRootAsync(other, "reconnect-missed");
         await other.CreateAsync(root["watched"], ReadOnlyMemory<byte>.Empty);
         var deleted = new TaskCompletionSource<ZooKeeperWatchEvent>();
-        await client.ExistsAsync(root["watched"], e => deleted.TrySetResult(e));
+
+        // Another session created the node, perhaps through another member: sync first, so that our exists sees it and
+        // leaves a data watch (an exists on a lagging member would leave a creation watch instead).
+        await client.SyncAsync(root["watched"]);
+        Assert.NotNull(await client.ExistsAsync(root["watched"], e => deleted.TrySetResult(e)));
         var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
         client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
 

@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using System.Globalization;
+using ZkSync.Client;
+using ZkSync.TestSupport;
+
+namespace ZkSync.Recipes.Tests.Faults;
+
+/// <summary>
+/// The fault-injection suite (RELIABILITY.md): separate worker processes take one lock and increment a fenced record
+/// while the test stops and restarts the ensemble leader, cuts, stalls and delays connections through TCP proxies,
+/// expires sessions by partitioning a worker past its session timeout, and pauses a holder with SIGSTOP. It runs on an
+/// ensemble of its own, so that other test assemblies never see its faults.
+/// </summary>
+[Trait("Category", "Faults")]
+public sealed class LockFaultTests
+{
+    private const int Workers = 4;
+    private const int SessionTimeoutMs = 4000;
+    private const int BasePort = 44780;
+    private static readonly TimeSpan RunTime = TimeSpan.FromSeconds(100);
+    private static readonly TimeSpan FaultTime = TimeSpan.FromSeconds(88);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task OneLock_FourProcesses_UnderFaults_NoOverlapNoLostUpdateNoOrphans()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "Needs Linux (SIGSTOP, eng/zookeeper.sh).");
+        var workDir = Directory.CreateTempSubdirectory("zksync-faults-").FullName;
+        var record = Path.Combine(workDir, "record");
+        var ensemble = new Dictionary<string, string> { ["ZK_BASE_PORT"] = BasePort.ToString(CultureInfo.InvariantCulture), ["ZK_STATE_DIR"] = Path.Combine(workDir, "zk") };
+        var proxies = new List<FaultProxy[]>();
+        var workers = new List<WorkerProcess>();
+        var faults = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pauses = new List<(int Worker, long From, long To)>();
+        try
+        {
+            var connection = (await ZooKeeperEnsemble.RunScriptAsync(["up", "3"], ensemble, Ct)).Trim().Split('\n')[^1];
+            var members = connection.Split(',').Select(m => int.Parse(m.Split(':')[1], CultureInfo.InvariantCulture)).ToArray();
+            var root = "/zksync-faults";
+            for (var w = 0; w < Workers; w++)
+            {
+                var set = members.Select(port => new FaultProxy("127.0.0.1", port)).ToArray();
+                proxies.Add(set);
+                workers.Add(WorkerProcess.Start(string.Join(',', set.Select(p => p.Endpoint)), root, record, SessionTimeoutMs, RunTime));
+            }
+
+            await Task.WhenAll(workers.Select(w => w.Ready.WaitAsync(TimeSpan.FromSeconds(60), Ct)));
+
+            // Faults one after another, each kind in turn, with time in between for the lock to move.
+            var clock = Stopwatch.StartNew();
+            for (var round = 0; clock.Elapsed < FaultTime; round++)
+            {
+                var victim = round % Workers;
+                switch (round % 6)
+                {
+                    case 0:
+                        var leader = (await ZooKeeperEnsemble.RunScriptAsync(["leader"], ensemble, Ct)).Trim();
+                        await ZooKeeperEnsemble.RunScriptAsync(["stop", leader], ensemble, Ct);
+                        await ZooKeeperEnsemble.RunScriptAsync(["start", leader], ensemble, Ct);
+                        Count(faults, "leader restarted");
+                        break;
+                    case 1:
+                        Array.ForEach(proxies[victim], p => p.ResetAllConnections());
+                        Count(faults, "connections cut");
+                        break;
+                    case 2:
+                        await WithModeAsync(proxies[victim], FaultMode.Blackhole, TimeSpan.FromMilliseconds(1500));
+                        Count(faults, "connections stalled");
+                        break;
+                    case 3:
+                        await WithModeAsync(proxies[victim], FaultMode.Delay(TimeSpan.FromMilliseconds(150)), TimeSpan.FromSeconds(3));
+                        Count(faults, "connections delayed");
+                        break;
+                    case 4:
+                        // Partitioned past the session timeout: the server expires the session.
+                        await WithModeAsync(proxies[victim], FaultMode.Blackhole, TimeSpan.FromMilliseconds(SessionTimeoutMs + 3000));
+                        Count(faults, "sessions expired");
+                        break;
+                    default:
+                        if (PauseHolderInsideItsSection(workers) is { } paused)
+                        {
+                            var from = Stopwatch.GetTimestamp();
+                            await Task.Delay(TimeSpan.FromMilliseconds(SessionTimeoutMs + 2000), Ct);
+                            paused.Worker.Signal("CONT");
+                            pauses.Add((workers.IndexOf(paused.Worker), from, Stopwatch.GetTimestamp()));
+                            Count(faults, "holders paused");
+                        }
+
+                        break;
+                }
+
+                // Let the lock move between faults (workload pacing, not synchronisation).
+                await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+            }
+
+            foreach (var worker in workers)
+            {
+                Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(60)), $"Worker {worker.Pid} did not finish: {worker.Errors}");
+                Assert.True(worker.ExitCode == 0, $"Worker {worker.Pid} exited with {worker.ExitCode}: {worker.Errors}");
+            }
+
+            // No orphan: every session is closed or expired, so the lock has no node left.
+            await using (var admin = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = connection }, cancellationToken: Ct))
+            {
+                await WaitForNoChildrenAsync(admin, root + "/job");
+            }
+
+            var report = Analyse(workers, pauses, record);
+            TestContext.Current.TestOutputHelper?.WriteLine(
+                $"acquisitions {report.Acquisitions}, accepted writes {report.Accepted}, stale writes rejected {report.Stale}, skipped after Lost {report.Skipped}; " +
+                $"faults: {string.Join(", ", faults.Select(f => $"{f.Key} {f.Value}"))}; violations: overlaps {report.Overlaps}, lost updates {report.LostUpdates}, token order {report.TokenOrder}");
+            Assert.Equal(0, report.Overlaps);
+            Assert.Equal(0, report.LostUpdates);
+            Assert.Equal(0, report.TokenOrder);
+            Assert.True(report.Acquisitions >= 1000, $"Only {report.Acquisitions} acquisitions: too few to matter.");
+            Assert.Equal(6, faults.Count);
+            Assert.True(report.Stale >= 1, "No paused holder wrote with a stale token: the fencing check was not exercised.");
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Dispose();
+            }
+
+            foreach (var proxy in proxies.SelectMany(set => set))
+            {
+                await proxy.DisposeAsync();
+            }
+
+            await ZooKeeperEnsemble.RunScriptAsync(["down"], ensemble, CancellationToken.None);
+            Directory.Delete(workDir, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// SIGSTOPs a worker that is inside its critical section (its last event is ENTER: it holds the lock and has not
+    /// written yet), so that it resumes past its session timeout and writes with a stale token. Tries a few times.
+    /// </summary>
+    private static (WorkerProcess Worker, string Line)? PauseHolderInsideItsSection(List<WorkerProcess> workers)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            foreach (var worker in workers)
+            {
+                if (worker.LastLine is { } last && last.StartsWith("ENTER", StringComparison.Ordinal))
+                {
+                    worker.Signal("STOP");
+
+                    // Stopped: its output cannot move on, but lines written just before may still be in the pipe.
+                    Thread.Sleep(100);
+                    if (worker.LastLine == last)
+                    {
+                        return (worker, last);
+                    }
+
+                    worker.Signal("CONT");
+                }
+            }
+
+            Thread.Yield();
+        }
+
+        return null;
+    }
+
+    private static void Count(Dictionary<string, int> faults, string kind) => faults[kind] = faults.GetValueOrDefault(kind) + 1;
+
+    private static async Task WithModeAsync(FaultProxy[] proxies, FaultMode mode, TimeSpan duration)
+    {
+        Array.ForEach(proxies, p => p.Mode = mode);
+        try
+        {
+            await Task.Delay(duration, Ct);
+        }
+        finally
+        {
+            Array.ForEach(proxies, p => p.Mode = FaultMode.Pass);
+        }
+    }
+
+    private static async Task WaitForNoChildrenAsync(ZooKeeperClient admin, string path)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await admin.SyncAsync(path, deadline.Token);
+            IReadOnlyList<string> children;
+            try
+            {
+                children = await admin.GetChildrenAsync(path, _ => changed.TrySetResult(), deadline.Token);
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                return; // The container is gone with its last child.
+            }
+
+            if (children.Count == 0)
+            {
+                return;
+            }
+
+            await changed.Task.WaitAsync(deadline.Token);
+        }
+    }
+
+    /// <summary>Checks the invariants over every worker's events and the fenced record.</summary>
+    private static Report Analyse(List<WorkerProcess> workers, List<(int Worker, long From, long To)> pauses, string record)
+    {
+        var intervals = new List<(int Worker, long Token, long Enter, long Exit)>();
+        long acquisitions = 0, accepted = 0, stale = 0, skipped = 0;
+        for (var w = 0; w < workers.Count; w++)
+        {
+            var enters = new Dictionary<long, long>();
+            foreach (var line in workers[w].Lines)
+            {
+                var parts = line.Split(' ');
+                switch (parts[0])
+                {
+                    case "ENTER":
+                        acquisitions++;
+                        enters[long.Parse(parts[1], CultureInfo.InvariantCulture)] = long.Parse(parts[2], CultureInfo.InvariantCulture);
+                        break;
+                    case "WRITE":
+                        accepted += parts[2] == "ok" ? 1 : 0;
+                        stale += parts[2] == "stale" ? 1 : 0;
+                        skipped += parts[2] == "skipped" ? 1 : 0;
+                        break;
+                    case "EXIT":
+                        var token = long.Parse(parts[1], CultureInfo.InvariantCulture);
+                        intervals.Add((w, token, enters[token], long.Parse(parts[2], CultureInfo.InvariantCulture)));
+                        break;
+                }
+            }
+        }
+
+        // Holders that respect Lost never overlap; a paused holder cannot respect it, and the fencing token covers it.
+        var trusted = intervals
+            .Where(i => !pauses.Any(p => p.Worker == i.Worker && i.Enter < p.To && i.Exit > p.From))
+            .OrderBy(i => i.Enter)
+            .ToList();
+        var overlaps = 0;
+        var latestExit = long.MinValue;
+        foreach (var interval in trusted)
+        {
+            if (interval.Enter < latestExit)
+            {
+                overlaps++;
+            }
+
+            latestExit = Math.Max(latestExit, interval.Exit);
+        }
+
+        var final = File.Exists(record) ? File.ReadAllText(record).Trim().Split(' ') : ["0", "0"];
+        var journal = File.Exists(record + ".journal") ? File.ReadAllLines(record + ".journal") : [];
+        var tokens = journal.Select(l => long.Parse(l.Split(' ')[0], CultureInfo.InvariantCulture)).ToList();
+        var tokenOrder = tokens.Zip(tokens.Skip(1)).Count(pair => pair.Second < pair.First);
+        var lostUpdates = (int)Math.Abs(accepted - long.Parse(final[1], CultureInfo.InvariantCulture)) + Math.Abs(journal.Length - (int)accepted);
+        return new Report(acquisitions, accepted, stale, skipped, overlaps, lostUpdates, tokenOrder);
+    }
+
+    private sealed record Report(long Acquisitions, long Accepted, long Stale, long Skipped, int Overlaps, int LostUpdates, int TokenOrder);
+}
