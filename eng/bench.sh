@@ -9,6 +9,12 @@ export ZK_STATE_DIR="$REPO_ROOT/.zk/bench"
 trap 'bash "$ZK" down >/dev/null 2>&1 || true' EXIT
 bash "$ZK" install
 bash "$ZK" install-peers
+# The HTTP row's load generator.
+if ! command -v wrk >/dev/null 2>&1; then
+  sudo_if_needed=(); [[ $(id -u) -eq 0 ]] || sudo_if_needed=(sudo)
+  "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk
+fi
 ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
 export ZKSYNC_TEST_CONNECTION
 dotnet run -c Release --project benchmarks/ZkSync.Benchmarks -- report "${1:-10}" docs/benchmarks.md
