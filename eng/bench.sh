@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Builds the benchmark report (docs/benchmarks.md): ZkSync next to the Java client, Curator and kazoo, on a 3-member
 # ensemble this script starts and stops. Usage: bash eng/bench.sh [seconds per row, default 10]
+#
+# Environment: ZK_BASE_PORT (default 42180) and ZK_STATE_DIR (default <repo>/.zk; the ensemble lives in its bench/
+# subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
+# ZKSYNC_TEST_CONNECTION set, that running ensemble is used instead and nothing is started or stopped.
+# Runtime: about 4 x the per-row seconds x 9 rows plus ~2 min of build, peer start-up and warm-ups (10 s rows: ~6 min).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 ZK="$REPO_ROOT/eng/zookeeper.sh"
-export ZK_STATE_DIR="$REPO_ROOT/.zk/bench"
-trap 'bash "$ZK" down >/dev/null 2>&1 || true' EXIT
+export ZK_STATE_DIR="${ZK_STATE_DIR:-$REPO_ROOT/.zk}/bench"
 bash "$ZK" install
 bash "$ZK" install-peers
-ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
+if [[ -z "${ZKSYNC_TEST_CONNECTION:-}" ]]; then
+  trap 'bash "$ZK" down >/dev/null 2>&1 || true' EXIT
+  ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
+fi
 export ZKSYNC_TEST_CONNECTION
 dotnet run -c Release --project benchmarks/ZkSync.Benchmarks -- report "${1:-10}" docs/benchmarks.md

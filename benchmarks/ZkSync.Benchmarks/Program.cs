@@ -17,6 +17,14 @@ switch (command)
         }
 
         break;
+    case "locks":
+        // ZkSync's lock rows only, with the requests each operation sent (for diagnosing round trips).
+        foreach (var row in await LockBenchmark.RunAsync(connection, 1000, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Max(1, seconds / 4)), 8, 64))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(row));
+        }
+
+        break;
     case "report":
         var output = args.Length > 2 ? args[2] : "docs/benchmarks.md";
         var markdown = await Report.BuildAsync(connection, TimeSpan.FromSeconds(seconds));
@@ -25,7 +33,7 @@ switch (command)
         Console.WriteLine(markdown);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | report [seconds] [output.md]");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | report [seconds] [output.md]");
         return 2;
 }
 

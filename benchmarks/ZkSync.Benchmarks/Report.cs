@@ -48,7 +48,7 @@ internal static class Report
         builder.AppendLine("| row | library | ops/s | p50 ms | p99 ms |");
         builder.AppendLine("|---|---|---:|---:|---:|");
         var peerOptions = new PeerBenchmarkOptions { Duration = duration, Warmup = warmup, Iterations = 1000, Sessions = 8, Callers = 64 };
-        var zkSyncLocks = await LockBenchmark.RunAsync(connectionString, 1000, duration, 8, 64);
+        var zkSyncLocks = await LockBenchmark.RunAsync(connectionString, 1000, duration, warmup, 8, 64);
         var curator = await PeerBenchmarks.RunCuratorLockAsync(connectionString, "/zksync-bench-curator", peerOptions);
         IReadOnlyList<PeerBenchmarkResult> kazoo;
         try
@@ -69,6 +69,9 @@ internal static class Report
             }
         }
 
+        builder.AppendLine();
+        builder.AppendLine("`floor-uncontended` is the least any acquire+release can cost: ZkSync's client sending create (ephemeral sequential), getChildren and delete one after another, no recipe. "
+            + "All three libraries run the same shapes (tests/peers): warm-ups first, one name for the uncontended and handoff rows, one fixed name per caller for the distinct row.");
         builder.AppendLine();
         builder.AppendLine("Numbers from a shared 2-core machine vary by ±20 % between runs; compare rows of the same run.");
         return builder.ToString();
