@@ -18,6 +18,7 @@ switch (command)
 
         break;
     case "locks":
+        // ZkSync's lock rows only, with the requests each operation sent (for diagnosing round trips).
         foreach (var row in await LockBenchmark.RunAsync(connection, 1000, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Max(1, seconds / 4)), 8, 64))
         {
             Console.WriteLine(JsonSerializer.Serialize(row));

@@ -70,6 +70,18 @@ internal static class Report
         }
 
         builder.AppendLine();
+        builder.AppendLine("ZooKeeper requests ZkSync sent per operation (from the `zksync.client.requests` counter; create and getChildren go out together, the own-node exists is not waited for):");
+        builder.AppendLine();
+        foreach (var row in zkSyncLocks.Where(r => r.RequestsPerOp is { Count: > 0 }))
+        {
+            var counts = string.Join(", ", row.RequestsPerOp!.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0.##}")));
+            builder.AppendLine(CultureInfo.InvariantCulture, $"- {row.Benchmark}: {counts}");
+        }
+
+        builder.AppendLine();
+        builder.AppendLine("`floor-uncontended` is the least any acquire+release can cost: ZkSync's client sending create (ephemeral sequential), getChildren and delete one after another, no recipe. "
+            + "All three libraries run the same shapes (tests/peers): warm-ups first, one name for the uncontended and handoff rows, one fixed name per caller for the distinct row.");
+
         builder.AppendLine();
         builder.AppendLine(CultureInfo.InvariantCulture, $"## End to end: an ASP.NET Core endpoint with and without `RequireDistributedLock`, driven by wrk ({HttpBenchmark.Threads} threads, {HttpBenchmark.Connections} connections, {duration.TotalSeconds:0} s each)");
         builder.AppendLine();
