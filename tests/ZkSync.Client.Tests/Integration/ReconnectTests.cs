@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using ZkSync.Client;
+using ZkSync.TestSupport;
 
 namespace ZkSync.Client.Tests.Integration;
 

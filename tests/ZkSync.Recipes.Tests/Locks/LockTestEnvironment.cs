@@ -1,7 +1,6 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Net.Sockets;
 using ZkSync.Client;
+using ZkSync.TestSupport;
 using ZkSync.Locks;
 
 namespace ZkSync.Recipes.Tests.Locks;
@@ -161,73 +160,11 @@ internal sealed class LockTestEnvironment : IAsyncDisposable
         return result;
     }
 
-    /// <summary>
-    /// Ends a live session from outside, as ZooKeeper's own tests do: a second connection with the same session id and
-    /// password (the server drops the client's connection), then closeSession on it, sent in one write. The client's own
-    /// reconnect can still take the session back before the closeSession is handled, so this repeats until the server
-    /// answers a connect with "expired". The session's ephemerals are deleted at once.
-    /// </summary>
-    public static async Task ExpireSessionAsync(ZooKeeperClient client)
-    {
-        var (sessionId, password, server) = Credentials(client);
-        using var cts = new CancellationTokenSource(Patience);
-        while (await TakeOverAsync(server, sessionId, password, closeSession: true, cts.Token))
-        {
-            // The session was still alive and has just been closed: ask again.
-        }
-    }
+    /// <summary>Ends a live session from outside (see <see cref="SessionKiller.ExpireAsync"/>); its ephemerals go at once.</summary>
+    public static Task ExpireSessionAsync(ZooKeeperClient client) => SessionKiller.ExpireAsync(client);
 
-    /// <summary>
-    /// Drops the client's connection but not its session: a second connection takes the session over (the server closes
-    /// the client's connection) and lets go; the client reconnects with the same session.
-    /// </summary>
-    public static async Task DropConnectionAsync(ZooKeeperClient client)
-    {
-        var (sessionId, password, server) = Credentials(client);
-        using var cts = new CancellationTokenSource(Patience);
-        await TakeOverAsync(server, sessionId, password, closeSession: false, cts.Token);
-    }
-
-    private static (long SessionId, byte[] Password, string Server) Credentials(ZooKeeperClient client) =>
-        (client.Session.SessionId, client.SessionPassword.ToArray(),
-
-            // The member the client is connected to: in an ensemble, a takeover through another member does not close
-            // the client's connection (the old member only learns of the move on the client's next write).
-            client.Session.ConnectedServer ?? throw new InvalidOperationException("The client is not connected."));
-
-    /// <summary>Connects with the session's id and password (and closes the session if asked); false when the server says it has expired.</summary>
-    private static async Task<bool> TakeOverAsync(string server, long sessionId, byte[] password, bool closeSession, CancellationToken cancellationToken)
-    {
-        var colon = server.LastIndexOf(':');
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(server[..colon], int.Parse(server[(colon + 1)..], CultureInfo.InvariantCulture), cancellationToken);
-        await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var frames = new byte[49 + 12];
-        BinaryPrimitives.WriteInt32BigEndian(frames, 45);                     // ConnectRequest length
-        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(16), 4000);        // timeOut
-        BinaryPrimitives.WriteInt64BigEndian(frames.AsSpan(20), sessionId);   // sessionId
-        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(28), 16);          // passwd length
-        password.CopyTo(frames.AsSpan(32));                                   // passwd; readOnly = false
-        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(49), 8);           // closeSession frame length
-        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(53), 1);           // xid
-        BinaryPrimitives.WriteInt32BigEndian(frames.AsSpan(57), -11);         // closeSession
-        await stream.WriteAsync(closeSession ? frames : frames.AsMemory(0, 49), cancellationToken);
-
-        // ConnectResponse: length, protocolVersion, timeOut (0 = expired), … EOF: the client took the session back first.
-        var response = new byte[41];
-        var read = await stream.ReadAtLeastAsync(response, response.Length, throwOnEndOfStream: false, cancellationToken);
-        var alive = read < 12 || BinaryPrimitives.ReadInt32BigEndian(response.AsSpan(8)) > 0;
-        if (closeSession)
-        {
-            var buffer = new byte[256];
-            while (await stream.ReadAsync(buffer, cancellationToken) > 0)
-            {
-                // Drain until the server closes the connection.
-            }
-        }
-
-        return alive;
-    }
+    /// <summary>Drops the client's connection but not its session (see <see cref="SessionKiller.DropConnectionAsync"/>).</summary>
+    public static Task DropConnectionAsync(ZooKeeperClient client) => SessionKiller.DropConnectionAsync(client);
 
     /// <summary>A task that completes when <paramref name="token"/> is cancelled (e.g. a handle's Lost).</summary>
     public static Task WhenCancelled(CancellationToken token)
