@@ -57,9 +57,7 @@ internal static partial class HttpBenchmark
             })
             {
                 var script = Path.Combine(scripts.FullName, rows.Count.ToString(CultureInfo.InvariantCulture) + ".lua");
-                await File.WriteAllTextAsync(script, distinct
-                    ? $"wrk.method = \"POST\"\nrequest = function()\n  return wrk.format(nil, \"{path}\" .. math.random(1, 2000000000))\nend\n"
-                    : $"wrk.method = \"POST\"\nwrk.path = \"{path}\"\n");
+                await File.WriteAllTextAsync(script, distinct ? DistinctIdsScript(path) : $"wrk.method = \"POST\"\nwrk.path = \"{path}\"\n");
                 rows.Add(await RunWrkAsync(scenario, address, script, duration));
             }
 
@@ -71,6 +69,24 @@ internal static partial class HttpBenchmark
             await app.StopAsync();
         }
     }
+
+    /// <summary>
+    /// A wrk script whose every request has an id of its own: "&lt;thread&gt;-&lt;n&gt;". (math.random would give each wrk
+    /// thread the same sequence, so two threads would contend on the same ids.)
+    /// </summary>
+    private static string DistinctIdsScript(string path) => $$"""
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("tid", threads)
+        end
+        local n = 0
+        wrk.method = "POST"
+        request = function()
+          n = n + 1
+          return wrk.format(nil, "{{path}}" .. tid .. "-" .. n)
+        end
+        """;
 
     private static async Task<Row> RunWrkAsync(string scenario, string address, string script, TimeSpan duration)
     {

@@ -25,6 +25,13 @@ switch (command)
         }
 
         break;
+    case "http":
+        foreach (var row in await HttpBenchmark.RunAsync(connection, TimeSpan.FromSeconds(seconds)))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(row));
+        }
+
+        break;
     case "report":
         var output = args.Length > 2 ? args[2] : "docs/benchmarks.md";
         var markdown = await Report.BuildAsync(connection, TimeSpan.FromSeconds(seconds));
@@ -33,7 +40,7 @@ switch (command)
         Console.WriteLine(markdown);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | report [seconds] [output.md]");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | report [seconds] [output.md]");
         return 2;
 }
 
