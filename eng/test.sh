@@ -10,8 +10,9 @@
 #    ZKSYNC_TEST_CONNECTION, its ensemble is used and none is started; an ensemble already running
 #    from the state directory (eng/zookeeper.sh up) is reused and left running.
 # 3. Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
-#    (override with ZKSYNC_TEST_RESULTS_DIR): without arguments, all tests but the fault-injection suite first, then the
-#    fault suite (Category=Faults, about 2 minutes, on an ensemble of its own at ports 44780+) alone.
+#    (override with ZKSYNC_TEST_RESULTS_DIR): without arguments, the tests that do not disturb the ensemble first, then
+#    one assembly at a time the member-stopping tests (Category=Disruptive) and the fault suite (Category=Faults, about
+#    2 minutes, on an ensemble of its own at ports 44780+).
 # 4. Stops the ensemble it started and removes its data, on success, failure, Ctrl-C or TERM.
 # 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
 #    failed, dotnet test failed, or no test ran.
@@ -154,11 +155,13 @@ main() {
   if (($# > 0)); then
     run_dotnet_test "$@" || rc=$?
   else
-    # Two phases: everything but the fault-injection suite (test assemblies in parallel), then the fault suite alone
-    # (Category=Faults: its own ensemble, worker processes and faults must not share the two cores with other tests).
-    run_dotnet_test --filter "Category!=Faults" || rc=$?
-    log "fault-injection suite (Category=Faults)"
-    run_dotnet_test --no-build --filter "Category=Faults" || rc=$?
+    # Two phases: first everything that does not disturb the ensemble (test assemblies in parallel); then, one test
+    # assembly at a time, the tests that stop ensemble members (Category=Disruptive: two of them at once could break the
+    # quorum) and the fault-injection suite (Category=Faults: its own ensemble, worker processes and faults must not
+    # share the two cores with other tests).
+    run_dotnet_test --filter "Category!=Faults&Category!=Disruptive" || rc=$?
+    log "disruptive tests and the fault-injection suite, one assembly at a time"
+    run_dotnet_test --no-build -m:1 --filter "Category=Disruptive|Category=Faults" || rc=$?
   fi
 
   stop_ensemble

@@ -183,19 +183,19 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
         using (var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct))
         {
             var waiter = _client2.PostAsync("/test/orders/21/queue", null, giveUp.Token);
-            await WaitForLockNodesAsync("orders/21", count => count == 2);
+            await _zk.WaitForLockNodesAsync("orders/21", count => count == 2);
             await giveUp.CancelAsync();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiter);
         }
 
-        await WaitForLockNodesAsync("orders/21", count => count == 1);
+        await _zk.WaitForLockNodesAsync("orders/21", count => count == 1);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var abandoned = _client1.PostAsync("/test/orders/22/work?gate=a", null, abandon.Token);
         await _gates["a"].Entered;
         await abandon.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => abandoned);
 
-        await WaitForLockNodesAsync("orders/22", count => count == 0);
+        await _zk.WaitForLockNodesAsync("orders/22", count => count == 0);
         _gates["x"].Release();
         Assert.Equal(HttpStatusCode.OK, (await holder).StatusCode);
     }
@@ -280,37 +280,4 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
     }
 
     /// <summary>Waits (on child watches, not on a timer) until the lock's node count satisfies <paramref name="condition"/>.</summary>
-    private async Task WaitForLockNodesAsync(string lockName, Func<int, bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(ZooKeeperTestEnvironment.Patience);
-        var path = _zk.LockRoot + "/" + lockName;
-        while (true)
-        {
-            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            int count;
-            try
-            {
-                count = (await _zk.Admin.GetChildrenAsync(path, _ => changed.TrySetResult(), timeout.Token)).Count;
-            }
-            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-            {
-                if (condition(0))
-                {
-                    return;
-                }
-
-                await _zk.Admin.ExistsAsync(path, _ => changed.TrySetResult(), timeout.Token);
-                await changed.Task.WaitAsync(timeout.Token);
-                continue;
-            }
-
-            if (condition(count))
-            {
-                return;
-            }
-
-            await changed.Task.WaitAsync(timeout.Token);
-        }
-    }
 }

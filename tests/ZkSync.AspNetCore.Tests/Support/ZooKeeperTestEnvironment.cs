@@ -60,6 +60,41 @@ internal sealed class ZooKeeperTestEnvironment : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits (on children and exists watches) until the number of nodes under a lock name satisfies <paramref name="condition"/>.</summary>
+    public async Task WaitForLockNodesAsync(string lockName, Func<int, bool> condition)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(Patience);
+        var path = LockRoot + "/" + lockName;
+        while (true)
+        {
+            var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            int count;
+            try
+            {
+                count = (await Admin.GetChildrenAsync(path, _ => changed.TrySetResult(), timeout.Token)).Count;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+                if (condition(0))
+                {
+                    return;
+                }
+
+                await Admin.ExistsAsync(path, _ => changed.TrySetResult(), timeout.Token);
+                await changed.Task.WaitAsync(timeout.Token);
+                continue;
+            }
+
+            if (condition(count))
+            {
+                return;
+            }
+
+            await changed.Task.WaitAsync(timeout.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -4,6 +4,7 @@ using ZkSync.TestSupport;
 namespace ZkSync.Client.Tests.Integration;
 
 /// <summary>A member of the ensemble stopped under load: no request is lost or answered twice.</summary>
+[Collection("Disruptive")]
 public sealed class MemberFailureTests
 {
     [Fact]

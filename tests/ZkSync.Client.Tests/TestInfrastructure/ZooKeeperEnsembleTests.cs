@@ -8,6 +8,7 @@ namespace ZkSync.Client.Tests.TestInfrastructure;
 /// Runs against the real test ensemble. The tests of this class run one after another (one xUnit
 /// collection), so the stop/start test never overlaps the mode checks.
 /// </summary>
+[Collection("Disruptive")]
 public sealed class ZooKeeperEnsembleTests
 {
     private static readonly TimeSpan MemberTimeout = TimeSpan.FromSeconds(90);
