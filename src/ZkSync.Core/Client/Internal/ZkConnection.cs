@@ -441,6 +441,13 @@ internal sealed class ZkConnection : IAsyncDisposable
         var xid = reader.ReadInt32();
         var zxid = reader.ReadInt64();
         var error = (ZooKeeperErrorCode)reader.ReadInt32();
+        if (error == ZooKeeperErrorCode.SessionClosedRequireSaslAuth && xid is Xids.Ping or Xids.SetWatches or Xids.Auth)
+        {
+            // zookeeper.enforce.auth.enabled: the server answers any packet of a session without an identity of an
+            // enforced scheme with -124 and closes the connection. Retrying with the same credentials cannot help.
+            throw new AuthFailedSignal(authenticationRequired: true);
+        }
+
         switch (xid)
         {
             case Xids.Notification:
@@ -497,10 +504,17 @@ internal sealed class ZkConnection : IAsyncDisposable
             _owner.OnZxid(zxid);
         }
 
-        if (error is ZooKeeperErrorCode.SessionExpired or ZooKeeperErrorCode.SessionClosedRequireSaslAuth)
+        if (error is ZooKeeperErrorCode.SessionExpired)
         {
             request.Fail(new ZooKeeperException(error, request.Path));
             throw new SessionExpiredSignal();
+        }
+
+        if (error is ZooKeeperErrorCode.SessionClosedRequireSaslAuth)
+        {
+            var signal = new AuthFailedSignal(authenticationRequired: true);
+            request.Fail(new ZooKeeperException(ZooKeeperErrorCode.AuthFailed, request.Path, signal.Message));
+            throw signal;
         }
 
         try
@@ -559,7 +573,14 @@ internal abstract class ZooKeeperSignal : Exception
 
 internal sealed class SessionExpiredSignal() : ZooKeeperSignal("The server reported that the session expired.");
 
-internal sealed class AuthFailedSignal() : ZooKeeperSignal("The server rejected the credentials.");
+/// <summary>The server refused the session's credentials (AuthFailed), or requires an identity it does not have (-124).</summary>
+internal sealed class AuthFailedSignal(bool authenticationRequired = false) : ZooKeeperSignal(authenticationRequired
+    ? "The server requires authentication with a scheme this client did not use (zookeeper.enforce.auth.enabled / enforce.auth.schemes) and closed the connection."
+    : "The server rejected the credentials (an unknown scheme, or credentials its authentication provider refused).")
+{
+    /// <summary>True for -124: the server enforces authentication and the session lacks an accepted identity.</summary>
+    public bool AuthenticationRequired { get; } = authenticationRequired;
+}
 
 /// <summary>Completes <see cref="ZooKeeperClient.AddAuthAsync"/> when its auth reply arrives.</summary>
 internal sealed class AuthWaiter
