@@ -22,7 +22,7 @@ public sealed class LockRecorder
     {
         var now = Stopwatch.GetTimestamp();
         var active = _active.AddOrUpdate(lockName, 1, (_, count) => count + 1);
-        InterlockedMax(ref _maxConcurrent, active);
+        ZkSync.TestSupport.ConcurrencyMeter.RaiseTo(ref _maxConcurrent, active);
         return now;
     }
 
@@ -30,21 +30,6 @@ public sealed class LockRecorder
     {
         _active.AddOrUpdate(lockName, 0, (_, count) => count - 1);
         _intervals.Enqueue(new Interval(lockName, app, entered, Stopwatch.GetTimestamp()));
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 
     public sealed record Interval(string Lock, string App, long Entered, long Exited);

@@ -35,7 +35,7 @@ public sealed class SemaphoreTests
             {
                 await using var lease = await semaphore.AcquireAsync(LockTestEnvironment.Patience, Ct);
                 var now = Interlocked.Increment(ref inside);
-                InterlockedMax(ref most, now);
+                ZkSync.TestSupport.ConcurrencyMeter.RaiseTo(ref most, now);
                 Interlocked.Increment(ref grants);
 
                 // Stay inside for a round trip, so that holders overlap when the semaphore allows it.
@@ -117,21 +117,6 @@ public sealed class SemaphoreTests
         Assert.Contains("'..'", Assert.Throws<ArgumentException>(() => new ZooKeeperSemaphore(client, "a/../b", 1)).Message, StringComparison.Ordinal);
         var semaphore = new ZooKeeperSemaphore(client, "s", 1, new ZooKeeperSemaphoreOptions { RootPath = env.Root });
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>("timeout", () => semaphore.TryAcquireAsync(TimeSpan.FromSeconds(-2), Ct));
-    }
-
-    private static void InterlockedMax(ref int target, int value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-            {
-                return;
-            }
-
-            current = seen;
-        }
     }
 
     private static async Task<ZooKeeperSemaphore> NewSemaphoreAsync(LockTestEnvironment env, int maxLeases)
