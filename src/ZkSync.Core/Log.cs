@@ -23,8 +23,8 @@ internal static partial class Log
     [LoggerMessage(1004, LogLevel.Warning, "ZooKeeper session 0x{SessionId:x} expired: {Reason}", EventName = "SessionExpired")]
     public static partial void SessionExpired(ILogger logger, long sessionId, string reason);
 
-    [LoggerMessage(1005, LogLevel.Error, "ZooKeeper server {Server} rejected the credentials (schemes: {Schemes}); the client stops.", EventName = "AuthFailed")]
-    public static partial void AuthFailed(ILogger logger, string server, string schemes);
+    [LoggerMessage(1005, LogLevel.Error, "ZooKeeper server {Server} refused this client ({Identity}): {Reason} The client stops.", EventName = "AuthFailed")]
+    public static partial void AuthFailed(ILogger logger, string server, string identity, string reason);
 
     [LoggerMessage(1006, LogLevel.Error, "Protocol error from ZooKeeper server {Server}; dropping the connection.", EventName = "ProtocolError")]
     public static partial void ProtocolError(ILogger logger, string server, Exception exception);

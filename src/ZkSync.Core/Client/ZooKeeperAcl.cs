@@ -39,6 +39,18 @@ public sealed record ZooKeeperAcl(ZooKeeperPermissions Permissions, string Schem
     public static IReadOnlyList<ZooKeeperAcl> CreatorAll { get; } = [new(ZooKeeperPermissions.All, "auth", "")];
 
     /// <summary>
+    /// <c>scheme:id:permissions</c>, e.g. <c>world:anyone:Read</c>. The password hash of a <c>digest</c> id is left out
+    /// (<c>digest:alice:***:All</c>): it can be attacked offline, so it does not belong in logs or messages.
+    /// </summary>
+    /// <returns>A description without the digest.</returns>
+    public override string ToString()
+    {
+        var colon = Id.IndexOf(':', StringComparison.Ordinal);
+        var id = Scheme == "digest" && colon >= 0 ? Id[..colon] + ":***" : Id;
+        return $"{Scheme}:{id}:{Permissions}";
+    }
+
+    /// <summary>
     /// The <c>digest</c> identity ZooKeeper derives from a user name and password:
     /// <c>user:</c> followed by Base64(SHA-1(<c>user:password</c>)).
     /// </summary>

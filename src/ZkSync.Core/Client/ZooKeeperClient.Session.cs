@@ -16,10 +16,11 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private readonly ZkClientMetrics _metrics;
     private readonly TlsConnector? _tls;
     private string? _lastConnectionError;
+    private string? _authFailure;
     private readonly Tracker _tracker;
     private readonly EventDispatcher _dispatcher;
     private readonly WatchRegistry _watches = new();
-    private readonly Channel<ZkRequest> _outgoing = Channel.CreateUnbounded<ZkRequest>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<ZkRequest> _outgoing = Channel.CreateUnbounded<ZkRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly ConcurrentQueue<ZkRequest> _deadlines = new();
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _stateGate = new();
@@ -173,13 +174,16 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
 
         return State switch
         {
-            ZooKeeperSessionState.AuthFailed => new ZooKeeperException(ZooKeeperErrorCode.AuthFailed, null,
-                "The ZooKeeper server rejected this client's credentials; the client is stopped."),
+            ZooKeeperSessionState.AuthFailed => AuthFailedException(),
             ZooKeeperSessionState.Expired when !_options.RenewExpiredSession => new ZooKeeperException(ZooKeeperErrorCode.SessionExpired),
             ZooKeeperSessionState.Closed => new ObjectDisposedException(nameof(ZooKeeperClient)),
             _ => null,
         };
     }
+
+    /// <summary>The error of every call after the server refused the client: which server, as whom (never a secret), why.</summary>
+    private ZooKeeperException AuthFailedException() => new(ZooKeeperErrorCode.AuthFailed, null,
+        Volatile.Read(ref _authFailure) ?? "The ZooKeeper server refused this client's credentials; the client is stopped.");
 
     private void ThrowIfTerminal()
     {
@@ -225,7 +229,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 var terminal = next switch
                 {
                     ZooKeeperSessionState.Closed => new ObjectDisposedException(nameof(ZooKeeperClient)),
-                    ZooKeeperSessionState.AuthFailed => new ZooKeeperException(ZooKeeperErrorCode.AuthFailed),
+                    ZooKeeperSessionState.AuthFailed => AuthFailedException(),
                     ZooKeeperSessionState.Expired when !_options.RenewExpiredSession => (Exception)new ZooKeeperException(ZooKeeperErrorCode.SessionExpired),
                     _ => null,
                 };
@@ -415,7 +419,8 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                     ExpireSession("the server reported the session expired");
                     return _options.RenewExpiredSession ? AttemptOutcome.Ran : AttemptOutcome.Stop;
                 case AuthFailedSignal:
-                    Log.AuthFailed(_logger, server, string.Join(",", auth.Select(a => a.Scheme)));
+                    Volatile.Write(ref _authFailure, $"ZooKeeper server {server} refused this client ({Identity}): {failure.Message} The client is stopped.");
+                    Log.AuthFailed(_logger, server, Identity, failure.Message);
                     FailEverything(ZooKeeperErrorCode.AuthFailed, ZooKeeperSessionState.AuthFailed);
                     SetState(ZooKeeperSessionState.AuthFailed);
                     return AttemptOutcome.Stop;

@@ -23,6 +23,9 @@ public sealed class AuthTests
         Assert.Equal(ZooKeeperSessionState.AuthFailed, client.State);
         var ex = await Assert.ThrowsAsync<ZooKeeperException>(() => client.ExistsAsync("/"));
         Assert.Equal(ZooKeeperErrorCode.AuthFailed, ex.Code);
+        Assert.Contains("(no-such-scheme)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("rejected the credentials", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("x:y", ex.Message, StringComparison.Ordinal);
         var wait = await Assert.ThrowsAsync<ZooKeeperException>(() => client.WaitForConnectedAsync());
         Assert.Equal(ZooKeeperErrorCode.AuthFailed, wait.Code);
     }

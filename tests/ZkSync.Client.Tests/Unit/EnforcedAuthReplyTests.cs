@@ -31,6 +31,8 @@ public sealed class EnforcedAuthReplyTests
         await failed; // without a request: the first ping (after a third of the session timeout) is refused
         var later = await Assert.ThrowsAsync<ZooKeeperException>(() => client.GetDataAsync("/x"));
         Assert.Equal(ZooKeeperErrorCode.AuthFailed, later.Code);
+        Assert.Contains("(anonymous (no credentials))", later.Message, StringComparison.Ordinal);
+        Assert.Contains("enforce.auth", later.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.ConnectionCount);
     }
 

@@ -100,4 +100,14 @@ public sealed class PathAndConnectionStringTests
         // Reference value from an independent implementation: python3 base64(sha1(b"alice:s3cret")).
         Assert.Equal("alice:uLxpHc/uhT86OXPoSjJTp1M8CJY=", ZooKeeperAcl.DigestId("alice", "s3cret"));
     }
+
+    [Fact]
+    public void Acl_ToString_ShowsTheUserButNotTheDigest()
+    {
+        var acl = new ZooKeeperAcl(ZooKeeperPermissions.Read | ZooKeeperPermissions.Write, "digest", ZooKeeperAcl.DigestId("alice", "s3cret"));
+
+        Assert.Equal("digest:alice:***:Read, Write", acl.ToString());
+        Assert.Equal("world:anyone:All", ZooKeeperAcl.OpenUnsafe[0].ToString());
+        Assert.Equal("ip:10.0.0.0/8:Read", new ZooKeeperAcl(ZooKeeperPermissions.Read, "ip", "10.0.0.0/8").ToString());
+    }
 }

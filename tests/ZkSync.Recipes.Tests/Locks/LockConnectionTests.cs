@@ -9,7 +9,7 @@ namespace ZkSync.Recipes.Tests.Locks;
 public sealed class LockConnectionTests
 {
     [Fact]
-    public async Task AcquireAsync_Uncontended_CreatesAndListsOnceThenDeletesOnce()
+    public async Task AcquireAsync_Uncontended_CreatesAndListsOnceThenDeletesOnce_NothingElse()
     {
         await using var env = await LockTestEnvironment.CreateAsync();
         using var counter = new RequestCounter();
@@ -25,7 +25,11 @@ public sealed class LockConnectionTests
         Assert.Equal(1, acquiring.GetValueOrDefault("create"));
         Assert.Equal(1, acquiring.GetValueOrDefault("getChildren"));
         Assert.Equal(0, acquiring.GetValueOrDefault("getData"));
-        Assert.Equal(1, counter.Snapshot().GetValueOrDefault("delete"));
+        var released = counter.Snapshot();
+        Assert.Equal(1, released.GetValueOrDefault("delete"));
+
+        // The listing's child watch guarded the node while it held: no exists of its own.
+        Assert.Equal(["create", "delete", "getChildren"], released.Keys.Order());
     }
 
     [Fact]

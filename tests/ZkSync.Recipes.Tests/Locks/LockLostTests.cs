@@ -85,6 +85,39 @@ public sealed class LockLostTests
     }
 
     [Fact]
+    public async Task Lost_UncontendedHolderNodeDeleted_FiresAndLockCanBeTakenAgain()
+    {
+        // Nobody else ever joined: the holder's node is guarded by the child watch of its first listing alone.
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (_, provider) = await env.NewContenderAsync();
+        await using var holder = await provider.AcquireAsync("alone", TimeSpan.FromSeconds(10));
+
+        await env.Admin.DeleteAsync(holder.NodePath);
+
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        Assert.DoesNotContain(holder, provider.HeldLocks);
+        await using var again = await provider.AcquireAsync("alone", TimeSpan.FromSeconds(10));
+        Assert.True(again.FencingToken > holder.FencingToken);
+    }
+
+    [Fact]
+    public async Task Lost_HolderNodeDeletedAfterWaiterLeft_Fires()
+    {
+        // A waiter came and went (its create and delete used up the listing's watch): the holder's own watch takes over.
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (_, holderProvider) = await env.NewContenderAsync();
+        var (_, waiterProvider) = await env.NewContenderAsync();
+        await using var holder = await holderProvider.AcquireAsync("visited", TimeSpan.FromSeconds(10));
+        Assert.Null(await waiterProvider.TryAcquireAsync("visited"));
+        await env.WaitForChildrenAsync(holder.LockPath, c => c.Count == 1);
+
+        await env.Admin.DeleteAsync(holder.NodePath);
+
+        await LockTestEnvironment.WhenCancelled(holder.Lost).WaitAsync(LockTestEnvironment.Patience);
+        Assert.DoesNotContain(holder, holderProvider.HeldLocks);
+    }
+
+    [Fact]
     public async Task Ttl_HolderLeaseRunsOut_ContenderEvictsHolderAndHolderLostFires()
     {
         await using var env = await LockTestEnvironment.CreateAsync();

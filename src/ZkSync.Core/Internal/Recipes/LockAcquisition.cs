@@ -71,6 +71,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         QueueEntry? entry = null;
         OwnNodeMonitor? monitor = null;
         IReadOnlyList<string>? children = null;
+        ListingWatch? listingWatch = null;
         var waited = false;
         var transientFailures = 0;
         AcquiredNode? acquired = null;
@@ -85,8 +86,8 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                         var entered = await queue.EnterAsync(token, initialData, requestToken, waitToken).ConfigureAwait(false);
                         entry = entered.Entry;
                         children = entered.Children;
+                        listingWatch = entered.ListingWatch;
                         monitor = new OwnNodeMonitor(client, entry.Path, entry.SessionId);
-                        monitor.Start();
                         waited = false;
                     }
 
@@ -103,6 +104,17 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     }
 
                     var decision = LockContention.Evaluate(sorted, index);
+                    if (decision.Acquired && listingWatch is not null)
+                    {
+                        // First in line on the listing that came with our create: that listing's watch guards the node.
+                        monitor.StartAfterListing(listingWatch);
+                    }
+                    else
+                    {
+                        monitor.Start();
+                    }
+
+                    listingWatch = null;
                     if (decision.Acquired)
                     {
                         acquired = await ConfirmAsync(attempt, entry, monitor, waited, requestToken).ConfigureAwait(false);
@@ -168,6 +180,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
                 {
                     children = null;
+                    listingWatch = null;
                     await WaitForConnectionAsync(attempt, ex, cancellationToken, waitToken).ConfigureAwait(false);
                     if (++transientFailures > 1)
                     {

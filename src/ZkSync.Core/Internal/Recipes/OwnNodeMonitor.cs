@@ -14,11 +14,13 @@ internal enum NodeGoneReason
 
 /// <summary>
 /// Keeps a watch on a recipe's own node (exists + watch, re-armed after data changes and reconnects) and completes
-/// <see cref="Gone"/> when the node is deleted or its session ends.
+/// <see cref="Gone"/> when the node is deleted or its session ends. A node that holds from its first listing starts
+/// out guarded by that listing's child watch on the parent instead (<see cref="StartAfterListing"/>).
 /// </summary>
 /// <remarks>
-/// The first exists is sent as soon as the node's create reply arrives and is not awaited by the acquisition: the
-/// watch is needed to notice a deletion later, not to decide anything now. Deletion notices are inherently late (the
+/// The first exists is sent once the listing after the create has been read (at once for a waiter; for a node first in
+/// line only when the parent changes) and is not awaited by the acquisition: the watch is needed to notice a deletion
+/// later, not to decide anything now. Deletion notices are inherently late (the
 /// deleter acts first); a node deleted before the exists is processed is reported through the exists result instead.
 /// Events come on the client's dispatcher in zxid order, so a deletion of our node is seen before any event caused by a
 /// later transaction (e.g. our predecessor's deletion): <see cref="IsConfirmed"/> and <see cref="IsGone"/> read in such
@@ -31,6 +33,7 @@ internal sealed class OwnNodeMonitor
     private readonly Action<ZooKeeperWatchEvent> _watcher;
     private volatile bool _stopped;
     private volatile bool _confirmed;
+    private int _started;
 
     public OwnNodeMonitor(ZooKeeperClient client, string path, long sessionId)
     {
@@ -55,8 +58,34 @@ internal sealed class OwnNodeMonitor
     /// <summary>True once an exists reply found the node with the watch set (and it is not gone since).</summary>
     public bool IsConfirmed => _confirmed && !IsGone;
 
-    /// <summary>Sets the watch (in the background).</summary>
-    public void Start() => _ = ArmAsync();
+    /// <summary>Sets the watch (in the background). Only the first call of <see cref="Start"/> or <see cref="StartAfterListing"/> counts.</summary>
+    public void Start()
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            _ = ArmAsync();
+        }
+    }
+
+    /// <summary>
+    /// Guards the node with the child watch of the parent listing that contained it, and sets the node's own watch
+    /// only once that fires: a node that is released before anything else changes under the parent (an uncontended
+    /// lock) costs no request of its own. Only the first call of <see cref="Start"/> or this counts.
+    /// </summary>
+    /// <param name="listingWatch">The parent's child watch, set by the listing that contained the node.</param>
+    /// <remarks>
+    /// The guard has no gap: any deletion of the node after the listing fires the parent's watch (NodeChildrenChanged);
+    /// the node's exists that follows finds it gone, or sets the node's watch. The parent itself cannot be deleted while
+    /// the node exists, so its NodeDeleted also means the node is gone. <see cref="IsConfirmed"/> stays false until the
+    /// node's own watch is set.
+    /// </remarks>
+    public void StartAfterListing(ListingWatch listingWatch)
+    {
+        if (Interlocked.Exchange(ref _started, 1) == 0)
+        {
+            listingWatch.Attach(_watcher);
+        }
+    }
 
     /// <summary>Stops re-arming the watch (the node is being deleted by us). <see cref="Gone"/> may still complete.</summary>
     public void Stop() => _stopped = true;
@@ -119,7 +148,8 @@ internal sealed class OwnNodeMonitor
                 _gone.TrySetResult(NodeGoneReason.SessionEnded);
                 break;
             default:
-                // NodeDataChanged consumed the one-shot watch: set it again (never block the dispatcher).
+                // NodeDataChanged (or the parent's NodeChildrenChanged) consumed the one-shot watch: set the node's own
+                // watch (never block the dispatcher); its reply tells whether the node is still there.
                 if (!_stopped)
                 {
                     _ = ArmAsync();

@@ -21,7 +21,10 @@ internal sealed record QueueEntry(string Path, string Name, ZooKeeperStat Stat, 
 /// <summary>The result of <see cref="SequentialNodeQueue.EnterAsync"/>.</summary>
 /// <param name="Entry">Our node.</param>
 /// <param name="Children">The parent's children listed right after our create (pipelined), or null when that listing failed.</param>
-internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>? Children);
+/// <param name="ListingWatch">The child watch that listing left on the parent: completes with the parent's next event
+/// (a child created or deleted — ours included — or the parent deleted, or the session's end). Null when there was no
+/// such listing. Lets the first in line guard its node without another round trip (<see cref="OwnNodeMonitor"/>).</param>
+internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>? Children, ListingWatch? ListingWatch = null);
 
 /// <summary>
 /// The shared machinery of ZooKeeper's sequential-node recipes — locks, read-write locks, and
@@ -33,7 +36,8 @@ internal sealed record QueueEnterResult(QueueEntry Entry, IReadOnlyList<string>?
 /// <para>What a recipe does on top (see <c>LockAcquisition</c>):</para>
 /// <list type="number">
 /// <item><see cref="EnterAsync"/>: one round trip in the common case — the create and the getChildren are sent back to
-/// back, and ZooKeeper answers a session's requests in order, so the listing already contains our node.</item>
+/// back, and ZooKeeper answers a session's requests in order, so the listing already contains our node. The listing
+/// leaves a child watch on the parent, which guards a node that is first in line until its own watch is needed.</item>
 /// <item>Sort the children with <see cref="SequentialNodeOrdering.Sort"/> and decide (first in line? which node to wait for?).</item>
 /// <item>Watch only the node we wait for, with getData (as Curator does, so no exists watch lingers on a deleted
 /// node) and an <see cref="OwnNodeMonitor"/> on our own node; re-list on every wake-up unless the recipe can prove it is
@@ -105,7 +109,8 @@ internal sealed class SequentialNodeQueue
             cancellationToken.ThrowIfCancellationRequested();
             var protection = ProtectedNodeName.GetProtection(protectionId);
             var create = _client.CreateAsync(ZkPath.Combine(ParentPath, protection + token), data, CreateMode.EphemeralSequential, RecipeAcl.Resolve(_client, _acl), cancellationToken: CancellationToken.None);
-            var children = _client.GetChildrenAsync(ParentPath, cancellationToken: CancellationToken.None);
+            var listingWatch = new ListingWatch();
+            var children = _client.GetChildrenAsync(ParentPath, listingWatch.OnEvent, CancellationToken.None);
             ZooKeeperCreateResult created;
             try
             {
@@ -144,18 +149,16 @@ internal sealed class SequentialNodeQueue
             }
 
             var entry = new QueueEntry(created.Path, ZkPath.GetName(created.Path), created.Stat, Stopwatch.GetTimestamp());
-            IReadOnlyList<string>? listing;
             try
             {
                 // Already answered or about to be: it was sent right behind the create.
-                listing = await children.ConfigureAwait(false);
+                var listing = await children.ConfigureAwait(false);
+                return new QueueEnterResult(entry, listing, listingWatch);
             }
             catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException)
             {
-                listing = null;
+                return new QueueEnterResult(entry, null);
             }
-
-            return new QueueEnterResult(entry, listing);
         }
     }
 
