@@ -70,7 +70,7 @@ internal static class Report
         }
 
         builder.AppendLine();
-        builder.AppendLine("ZooKeeper requests ZkSync sent per operation (from the `zksync.client.requests` counter; create and getChildren go out together, the own-node exists is not waited for):");
+        builder.AppendLine("ZooKeeper requests ZkSync sent per operation (from the `zksync.client.requests` counter; create and getChildren go out together; a holder that was first in line at once is guarded by the child watch of that listing and sends no exists; a waiter sets an exists watch on its own node without waiting for it):");
         builder.AppendLine();
         foreach (var row in zkSyncLocks.Where(r => r.RequestsPerOp is { Count: > 0 }))
         {

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using ZkSync.Client;
 using ZkSync.Locks;
 
 namespace ZkSync.AspNetCore;
@@ -71,6 +72,14 @@ public sealed class DistributedLockOptions
     /// <see cref="ExclusiveLockNodeFormat.Mutex"/> (Curator <c>InterProcessMutex</c>).
     /// </summary>
     public ExclusiveLockNodeFormat ExclusiveNodeFormat { get; set; } = LockDefaults.ExclusiveNodeFormat;
+
+    /// <summary>
+    /// The ACL of the lock nodes and of the parents ZkSync creates for them: entries with <c>Scheme</c>, <c>Id</c> and
+    /// <c>Permissions</c> (e.g. <c>"Read, Create, Delete"</c>). Null (default): with <c>ZkSync:Auth</c> credentials,
+    /// changes by that identity only and read for everyone; without credentials, open to everyone. Set it to let several
+    /// identities share locks. See <see cref="ZooKeeperLockOptions.Acl"/>.
+    /// </summary>
+    public IReadOnlyList<ZooKeeperAcl>? Acl { get; set; }
 
     /// <summary>
     /// Called for a rejected request (not for requests whose client went away) after the status code and

@@ -36,6 +36,7 @@ internal static class ZkSyncClientFactory
             RootPath = locks.RootPath,
             Reentrancy = locks.Reentrancy,
             ExclusiveNodeFormat = locks.ExclusiveNodeFormat,
+            Acl = locks.Acl,
         };
         return new ZooKeeperLockProvider(services.GetRequiredService<ZooKeeperClient>(), options, services.GetService<ILoggerFactory>(), services.GetService<IMeterFactory>());
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using ZkSync.Client;
+using ZkSync.Internal.Recipes;
 
 namespace ZkSync.AspNetCore.Internal;
 
@@ -156,6 +157,15 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
         if (!Enum.IsDefined(locks.ExclusiveNodeFormat))
         {
             failures.Add($"{LocksPrefix}ExclusiveNodeFormat '{locks.ExclusiveNodeFormat}' is unknown; use Mutex or WriteLock.");
+        }
+
+        try
+        {
+            RecipeAcl.Validate(locks.Acl, LocksPrefix + "Acl");
+        }
+        catch (ArgumentException ex)
+        {
+            failures.Add(StripParameter(ex));
         }
     }
 

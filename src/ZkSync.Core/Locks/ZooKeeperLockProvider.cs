@@ -81,11 +81,7 @@ public sealed class ZooKeeperLockProvider
         ArgumentNullException.ThrowIfNull(client);
         options ??= new ZooKeeperLockOptions();
         _rootPath = RecipeNames.ValidateRoot(options.RootPath, nameof(ZooKeeperLockOptions.RootPath));
-        if (options.Acl is { Count: 0 })
-        {
-            throw new ArgumentException("Acl must not be empty; use null for the default.", nameof(ZooKeeperLockOptions.Acl));
-        }
-
+        var acl = RecipeAcl.Validate(options.Acl, nameof(ZooKeeperLockOptions.Acl));
         if (!Enum.IsDefined(options.Reentrancy))
         {
             throw new ArgumentException($"Unknown Reentrancy {options.Reentrancy}.", nameof(ZooKeeperLockOptions.Reentrancy));
@@ -98,7 +94,6 @@ public sealed class ZooKeeperLockProvider
 
         _reentrancy = options.Reentrancy;
         _exclusiveFormat = options.ExclusiveNodeFormat;
-        IReadOnlyList<ZooKeeperAcl>? acl = options.Acl is null ? null : [.. options.Acl];
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ZkSync.Locks.ZooKeeperLockProvider");
         _metrics = LockMetrics.Create(meterFactory);
         _cleaner = new NodeCleaner(client, _logger);

@@ -75,4 +75,55 @@ public sealed class SecretsTests : IAsyncLifetime
 
         Assert.Contains("\"digest:" + User + "\"", health, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ConfiguredLockAcl_IsSetOnLockNodesAndTheirParents()
+    {
+        var opsDigest = ZooKeeperAcl.DigestId("ops", "ops-pw");
+        var builder = TestApps.CreateBuilder(ZooKeeperTestEnvironment.ConnectionString, _zk.LockRoot, new Dictionary<string, string?>
+        {
+            ["ZkSync:Auth:User"] = User,
+            ["ZkSync:Auth:Password"] = Password,
+            ["ZkSync:Locks:Acl:0:Scheme"] = "auth",
+            ["ZkSync:Locks:Acl:0:Id"] = "",
+            ["ZkSync:Locks:Acl:0:Permissions"] = "All",
+            ["ZkSync:Locks:Acl:1:Scheme"] = "digest",
+            ["ZkSync:Locks:Acl:1:Id"] = opsDigest,
+            ["ZkSync:Locks:Acl:1:Permissions"] = "Read, Delete",
+            ["ZkSync:Locks:Acl:2:Scheme"] = "world",
+            ["ZkSync:Locks:Acl:2:Id"] = "anyone",
+            ["ZkSync:Locks:Acl:2:Permissions"] = "Read",
+        });
+        builder.Services.AddZkSync(builder.Configuration);
+        await using var app = builder.Build();
+        await app.StartAsync(Ct);
+
+        await using (var held = await app.Services.GetRequiredService<Locks.ZooKeeperLockProvider>().AcquireAsync("orders/7", ZooKeeperTestEnvironment.Patience, Ct))
+        {
+            ZooKeeperAcl[] expected =
+            [
+                new(ZooKeeperPermissions.All, "digest", ZooKeeperAcl.DigestId(User, Password)),
+                new(ZooKeeperPermissions.Read | ZooKeeperPermissions.Delete, "digest", opsDigest),
+                new(ZooKeeperPermissions.Read, "world", "anyone"),
+            ];
+            // Read as the holder's identity (ADMIN): ZooKeeper shows digests as 'x' to a reader without ADMIN.
+            var zk = app.Services.GetRequiredService<ZooKeeperClient>();
+            Assert.Equal(expected, (await zk.GetAclAsync(held.NodePath, Ct)).Acl);
+            Assert.Equal(expected, (await zk.GetAclAsync(held.LockPath, Ct)).Acl);
+        }
+
+        // Only this identity may delete below the parents it created: clean them up as it (the reaper may be first).
+        foreach (var path in new[] { _zk.LockRoot + "/orders/7", _zk.LockRoot + "/orders" })
+        {
+            try
+            {
+                await app.Services.GetRequiredService<ZooKeeperClient>().DeleteAsync(path, cancellationToken: Ct);
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+            {
+            }
+        }
+
+        await app.StopAsync(Ct);
+    }
 }

@@ -66,6 +66,12 @@ public sealed class ConfigurationSchemaTests
             Assert.Equal(Enum.GetNames(type), schema.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
             Assert.Equal(defaultValue!.ToString(), jsonDefault.GetString());
         }
+        else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
+        {
+            Assert.Contains("array", Types(schema));
+            Assert.Null(defaultValue);
+            Assert.Equal(JsonValueKind.Null, jsonDefault.ValueKind);
+        }
         else
         {
             throw new Xunit.Sdk.XunitException($"No schema rule for {type} ('{path}').");

@@ -32,6 +32,12 @@ public sealed class ZkSyncOptionsTests
             ["ZkSync:Locks:FencingTokenHeader"] = "X-Lock-Token",
             ["ZkSync:Locks:Reentrancy"] = "Error",
             ["ZkSync:Locks:ExclusiveNodeFormat"] = "WriteLock",
+            ["ZkSync:Locks:Acl:0:Scheme"] = "auth",
+            ["ZkSync:Locks:Acl:0:Id"] = "",
+            ["ZkSync:Locks:Acl:0:Permissions"] = "All",
+            ["ZkSync:Locks:Acl:1:Scheme"] = "digest",
+            ["ZkSync:Locks:Acl:1:Id"] = "ops:x",
+            ["ZkSync:Locks:Acl:1:Permissions"] = "Read, Delete",
             ["ZkSync:HealthChecks:Enabled"] = "false",
             ["ZkSync:HealthChecks:MaxListedLocks"] = "3",
         });
@@ -49,6 +55,7 @@ public sealed class ZkSyncOptionsTests
         Assert.Equal("X-Lock-Token", options.Locks.FencingTokenHeader);
         Assert.Equal(LockReentrancy.Error, options.Locks.Reentrancy);
         Assert.Equal(ExclusiveLockNodeFormat.WriteLock, options.Locks.ExclusiveNodeFormat);
+        Assert.Equal([new(ZooKeeperPermissions.All, "auth", ""), new ZooKeeperAcl(ZooKeeperPermissions.Read | ZooKeeperPermissions.Delete, "digest", "ops:x")], options.Locks.Acl);
         Assert.False(options.HealthChecks.Enabled);
         Assert.Equal(3, options.HealthChecks.MaxListedLocks);
     }
@@ -110,6 +117,21 @@ public sealed class ZkSyncOptionsTests
         var ex = Assert.Throws<OptionsValidationException>(() => Resolve(settings));
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_AclEntryWithoutPermissions_NamesTheKey()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => Resolve(new Dictionary<string, string?>
+        {
+            ["ZkSync:ConnectionString"] = "127.0.0.1:2181",
+            ["ZkSync:Locks:Acl:0:Scheme"] = "world",
+            ["ZkSync:Locks:Acl:0:Id"] = "anyone",
+            ["ZkSync:Locks:Acl:0:Permissions"] = "None",
+        }));
+
+        Assert.Contains("ZkSync:Locks:Acl[0] is invalid", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Permissions from Read, Write", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -26,6 +26,38 @@ internal static class RecipeAcl
     public static readonly IReadOnlyList<ZooKeeperAcl> CreatorAllWorldRead =
         [new(ZooKeeperPermissions.All, "auth", ""), new(ZooKeeperPermissions.Read, "world", "anyone")];
 
+    /// <summary>Checks a configured ACL and copies it; null stays null (the default).</summary>
+    /// <param name="acl">The configured ACL.</param>
+    /// <param name="optionName">The option's name for the error, e.g. <c>Acl</c> or <c>ZkSync:Locks:Acl</c>.</param>
+    /// <returns>A copy of <paramref name="acl"/>, or null.</returns>
+    /// <exception cref="ArgumentException">The list is empty, or an entry lacks a scheme, an id or permissions.</exception>
+    public static IReadOnlyList<ZooKeeperAcl>? Validate(IReadOnlyList<ZooKeeperAcl>? acl, string optionName)
+    {
+        if (acl is null)
+        {
+            return null;
+        }
+
+        if (acl.Count == 0)
+        {
+            throw new ArgumentException($"{optionName} must not be empty; leave it out (null) for the default.", optionName);
+        }
+
+        for (var i = 0; i < acl.Count; i++)
+        {
+            if (acl[i] is not { } entry || string.IsNullOrWhiteSpace(entry.Scheme) || entry.Id is null
+                || entry.Permissions == ZooKeeperPermissions.None || (entry.Permissions & ~ZooKeeperPermissions.All) != 0)
+            {
+                throw new ArgumentException(
+                    $"{optionName}[{i}] is invalid: every entry needs a Scheme (world, auth, digest, ip, x509), an Id ('anyone' for world, '' for auth, "
+                    + "'user:Base64(SHA-1(user:password))' for digest, an address or CIDR for ip) and Permissions from Read, Write, Create, Delete, Admin or All.",
+                    optionName);
+            }
+        }
+
+        return [.. acl];
+    }
+
     /// <summary>The ACL for a recipe's creates: the configured one, else the default described above (null means open).</summary>
     /// <param name="client">The client whose identity decides the default.</param>
     /// <param name="configured">The ACL configured for the recipe, or null.</param>
