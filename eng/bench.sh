@@ -5,7 +5,7 @@
 # Environment: ZK_BASE_PORT (default 42180) and ZK_STATE_DIR (default <repo>/.zk; the ensemble lives in its bench/
 # subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
 # ZKSYNC_TEST_CONNECTION set, that running ensemble is used instead and nothing is started or stopped.
-# Runtime, unattended (start/stop of the ensemble, build, peers): 2.4 min measured with 3 s rows, ~2.7 min with 6 s rows; ~4 min with the default 10 s rows.
+# Runtime, unattended (start/stop of the ensemble, build, peers, lock rows in 3 rounds): about 6 minutes with the default 10 s rows.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
