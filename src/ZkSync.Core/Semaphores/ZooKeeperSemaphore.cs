@@ -188,7 +188,7 @@ public sealed class ZooKeeperSemaphore
         var taken = false;
         try
         {
-            var entered = await queue.EnterAsync("lease-", LockNodeData.Encode(null, DateTimeOffset.UtcNow, null), requestToken, waitToken).ConfigureAwait(false);
+            var entered = await queue.EnterAsync("lease-", LockNodeData.Encode(null, DateTimeOffset.UtcNow, null), createParent: false, requestToken, waitToken).ConfigureAwait(false);
             entry = entered.Entry;
             monitor = new OwnNodeMonitor(_client, entry.Path, entry.SessionId);
             monitor.Start();

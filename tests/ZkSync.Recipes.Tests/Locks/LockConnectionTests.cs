@@ -33,6 +33,44 @@ public sealed class LockConnectionTests
     }
 
     [Fact]
+    public async Task AcquireAsync_NewName_CreatesItsContainerInTheSameRoundTrip_OnlyTheFirstTime()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        using var counter = new RequestCounter();
+        await using var client = await counter.ConnectAsync();
+        var provider = env.NewProvider(client);
+        await (await provider.AcquireAsync("orders/1", TimeSpan.FromSeconds(10))).DisposeAsync(); // root and orders/ exist now
+        counter.Reset();
+
+        // A name never used: its container create goes out ahead of the node's create, so no create fails with NoNode.
+        await (await provider.AcquireAsync("orders/2", TimeSpan.FromSeconds(10))).DisposeAsync();
+        var first = counter.Snapshot();
+        Assert.Equal(1, first.GetValueOrDefault("createContainer"));
+        Assert.Equal(1, first.GetValueOrDefault("create"));
+        Assert.Equal(1, first.GetValueOrDefault("getChildren"));
+
+        // The same name again: its container is known to exist, nothing extra is sent.
+        counter.Reset();
+        await (await provider.AcquireAsync("orders/2", TimeSpan.FromSeconds(10))).DisposeAsync();
+        Assert.Equal(0, counter.Snapshot().GetValueOrDefault("createContainer"));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ContainerCreatedButNodeRefused_LeavesNoEmptyContainer()
+    {
+        // The configured ACL lets the container be created (its parent is open) but refuses the node under it. A container
+        // that never had a child is never reaped by ZooKeeper, so the provider must delete it itself.
+        await using var env = await LockTestEnvironment.CreateAsync();
+        await env.Admin.CreateAsync(env.Root, ReadOnlyMemory<byte>.Empty);
+        var (_, provider) = await env.NewContenderAsync(o => o.Acl = [new(ZooKeeperPermissions.Read | ZooKeeperPermissions.Delete | ZooKeeperPermissions.Admin, "world", "anyone")]);
+
+        var refused = await Assert.ThrowsAsync<ZooKeeperException>(() => provider.AcquireAsync("refused", TimeSpan.FromSeconds(10)).AsTask());
+
+        Assert.Equal(ZooKeeperErrorCode.NoAuth, refused.Code);
+        await env.WaitForDeletionAsync(env.Root + "/refused", LockTestEnvironment.Patience);
+    }
+
+    [Fact]
     public async Task AcquireAsync_HeadReleased_NextTakesLockWithoutListingAgain()
     {
         await using var env = await LockTestEnvironment.CreateAsync();

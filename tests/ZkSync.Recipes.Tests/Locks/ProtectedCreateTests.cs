@@ -66,7 +66,7 @@ public sealed class ProtectedCreateTests
         var (client, _) = await env.NewContenderAsync();
         var queue = NewQueue(env, client, "/a/b/c");
 
-        var entered = await queue.EnterAsync("latch-", "id-1"u8.ToArray(), CancellationToken.None);
+        var entered = await queue.EnterAsync("latch-", "id-1"u8.ToArray(), createParent: false, CancellationToken.None);
 
         Assert.StartsWith(env.Root + "/a/b/c/_c_", entered.Entry.Path, StringComparison.Ordinal);
         Assert.EndsWith("-latch-0000000000", entered.Entry.Path, StringComparison.Ordinal);

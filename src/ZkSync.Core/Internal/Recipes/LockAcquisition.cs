@@ -39,6 +39,7 @@ internal sealed record AcquiredNode(QueueEntry Entry, OwnNodeMonitor Monitor, Ca
 internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooKeeperAcl>? acl, NodeCleaner cleaner, LockMetrics metrics, ILogger logger)
 {
     private static readonly TimeSpan MaxTimerWait = TimeSpan.FromHours(1);
+    private readonly KnownParents _knownParents = new();
 
     /// <summary>Acquires, or returns null when <paramref name="timeout"/> runs out first.</summary>
     /// <param name="attempt">What to acquire.</param>
@@ -83,7 +84,8 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 {
                     if (entry is null || monitor is null)
                     {
-                        var entered = await queue.EnterAsync(token, initialData, requestToken, waitToken).ConfigureAwait(false);
+                        var entered = await queue.EnterAsync(token, initialData, !_knownParents.Contains(attempt.LockPath), requestToken, waitToken).ConfigureAwait(false);
+                        _knownParents.Add(attempt.LockPath);
                         entry = entered.Entry;
                         children = entered.Children;
                         listingWatch = entered.ListingWatch;

@@ -87,6 +87,8 @@ internal sealed class SequentialNodeQueue
     /// </summary>
     /// <param name="token">The name token, e.g. <c>lock-</c> (the sequence follows it).</param>
     /// <param name="data">The node's data.</param>
+    /// <param name="createParent">Sends a container create of the parent ahead of the node's create, in the same round
+    /// trip: for a parent that probably does not exist yet (see <see cref="KnownParents"/>).</param>
     /// <param name="cancellationToken">Abandons the attempt (also the wait for the create's reply); a node that may have
     /// been created is deleted (waited for while connected, else in the background).</param>
     /// <param name="connectionWaitToken">Abandons waiting for a connection after a connection loss during the create
@@ -94,7 +96,7 @@ internal sealed class SequentialNodeQueue
     /// <returns>Our node and the listing.</returns>
     /// <exception cref="ZooKeeperException">A non-transient failure (NoAuth, InvalidACL…).</exception>
     /// <exception cref="OperationCanceledException">One of the tokens was cancelled.</exception>
-    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken,
+    public async Task<QueueEnterResult> EnterAsync(string token, ReadOnlyMemory<byte> data, bool createParent, CancellationToken cancellationToken,
         CancellationToken connectionWaitToken = default)
     {
         if (!connectionWaitToken.CanBeCanceled)
@@ -102,6 +104,34 @@ internal sealed class SequentialNodeQueue
             connectionWaitToken = cancellationToken;
         }
 
+        if (!createParent)
+        {
+            return await EnterCoreAsync(token, data, cancellationToken, connectionWaitToken).ConfigureAwait(false);
+        }
+
+        // Answered before the node's create (a session's requests are applied in order). NodeExists is the usual outcome;
+        // NoNode (ancestors missing) or NoAuth show again on the node's create, which handles them.
+        var parentCreate = _client.CreateAsync(ParentPath, ReadOnlyMemory<byte>.Empty, CreateMode.Container, RecipeAcl.Resolve(_client, _acl), cancellationToken: CancellationToken.None);
+        parentCreate.ObserveFailure();
+        try
+        {
+            return await EnterCoreAsync(token, data, cancellationToken, connectionWaitToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A container that never had a child is never reaped by the server: if ours stays empty, delete it.
+            // NotEmpty (someone else queued meanwhile) and NoNode are fine; a lost connection leaves it (rare double fault).
+            _ = parentCreate.ContinueWith(static (created, state) =>
+                {
+                    var (client, path) = ((ZooKeeperClient, string))state!;
+                    client.DeleteAsync(path).ObserveFailure();
+                }, (_client, ParentPath), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private async Task<QueueEnterResult> EnterCoreAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken, CancellationToken connectionWaitToken)
+    {
         var parentRetries = 0;
         var protectionId = Guid.NewGuid();
         while (true)
