@@ -71,6 +71,32 @@ public sealed class LockConnectionTests
     }
 
     [Fact]
+    public async Task TryAcquireAsync_FoundHeldLastTime_LooksBeforeCreating_AndTakesItOnceFree()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        var (_, holderProvider) = await env.NewContenderAsync();
+        using var counter = new RequestCounter();
+        await using var client = await counter.ConnectAsync();
+        var provider = env.NewProvider(client);
+        var holder = await holderProvider.AcquireAsync("hot", TimeSpan.FromSeconds(10));
+        Assert.Null(await provider.TryAcquireAsync("hot")); // queues a node and deletes it again
+        counter.Reset();
+
+        Assert.Null(await provider.TryAcquireAsync("hot"));
+
+        var refused = counter.Snapshot();
+        Assert.Equal(0, refused.GetValueOrDefault("create"));
+        Assert.Equal(0, refused.GetValueOrDefault("delete"));
+        Assert.Equal(1, refused.GetValueOrDefault("getChildren"));
+        Assert.Equal(["hot"], (await env.ChildrenAsync(env.Root)).ToArray()); // nothing of ours left behind either
+        Assert.Single(await env.ChildrenAsync(holder.LockPath));
+
+        await holder.DisposeAsync();
+        await using var taken = await provider.TryAcquireAsync("hot");
+        Assert.NotNull(taken);
+    }
+
+    [Fact]
     public async Task AcquireAsync_HeadReleased_NextTakesLockWithoutListingAgain()
     {
         await using var env = await LockTestEnvironment.CreateAsync();

@@ -183,6 +183,31 @@ public sealed partial class LockQueueUnitTests
         Assert.Equal(new LockDecision(false, 2), LockContention.Evaluate(sorted, 4)); // Curator would watch index 0.
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void WouldWait_AgreesWithEvaluateForANodeJoiningLast(int kindValue)
+    {
+        var kind = (LockNodeKind)kindValue; // Mutex, Read, Write
+        string[][] queues =
+        [
+            [],
+            ["__READ__0000000000"],
+            ["__READ__0000000000", "__READ__0000000001"],
+            ["__WRIT__0000000000"],
+            ["lock-0000000000"],
+            ["__READ__0000000000", "__WRIT__0000000001"],
+            ["__WRIT__0000000000", "__READ__0000000001"],
+        ];
+        foreach (var queue in queues)
+        {
+            var joined = LockContention.Sort([.. queue, "zz-" + LockContention.TokenOf(kind) + "0000000009"], kind);
+
+            Assert.Equal(!LockContention.Evaluate(joined, joined.Count - 1).Acquired, LockContention.WouldWait(LockContention.Sort(queue, kind), kind));
+        }
+    }
+
     [Fact]
     public void Evaluate_ReaderBehindMutexNode_WaitsForIt()
     {

@@ -39,7 +39,8 @@ internal sealed record AcquiredNode(QueueEntry Entry, OwnNodeMonitor Monitor, Ca
 internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooKeeperAcl>? acl, NodeCleaner cleaner, LockMetrics metrics, ILogger logger)
 {
     private static readonly TimeSpan MaxTimerWait = TimeSpan.FromHours(1);
-    private readonly KnownParents _knownParents = new();
+    private readonly PathHints _knownParents = new();
+    private readonly PathHints _recentlyHeld = new();
 
     /// <summary>Acquires, or returns null when <paramref name="timeout"/> runs out first.</summary>
     /// <param name="attempt">What to acquire.</param>
@@ -58,6 +59,18 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         {
             // Requests would queue until a connection comes back; "try once" must not wait for it.
             throw NotConnected(attempt, timeout);
+        }
+
+        if (timeout == TimeSpan.Zero && attempt.Kind != LockNodeKind.Latch && _recentlyHeld.Contains(attempt.LockPath))
+        {
+            // The last try found it held: look first. Refusing from a synced listing costs one round trip and no write,
+            // instead of creating a node and deleting it again (what a hot name under try-locks costs the ensemble).
+            if (await IsHeldAsync(attempt, cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            _recentlyHeld.Remove(attempt.LockPath);
         }
 
         using var deadline = timeout == Timeout.InfiniteTimeSpan ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -130,6 +143,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
 
                     if (timeout == TimeSpan.Zero)
                     {
+                        _recentlyHeld.Add(attempt.LockPath);
                         return null;
                     }
 
@@ -210,6 +224,27 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 monitor?.Stop();
                 await cleaner.DeleteWhileConnectedAsync(entry.Path).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// True when a node created now would have to wait (<see cref="LockContention.WouldWait"/>), judged from a listing
+    /// taken after a sync, so it reflects every change the ensemble committed before the look. False when it cannot
+    /// tell (a transient failure): the caller then tries the normal way.
+    /// </summary>
+    private async Task<bool> IsHeldAsync(LockAttempt attempt, CancellationToken cancellationToken)
+    {
+        var sync = client.SyncAsync(attempt.LockPath, cancellationToken);
+        var listing = client.GetChildrenAsync(attempt.LockPath, cancellationToken: cancellationToken);
+        listing.ObserveFailure(); // also when the sync fails first
+        try
+        {
+            await sync.ConfigureAwait(false);
+            return LockContention.WouldWait(LockContention.Sort(await listing.ConfigureAwait(false), attempt.Kind), attempt.Kind);
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode || ex.IsTransient)
+        {
+            return false;
         }
     }
 

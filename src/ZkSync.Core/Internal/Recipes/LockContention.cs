@@ -90,6 +90,13 @@ internal static class LockContention
         return new LockDecision(true, -1);
     }
 
+    /// <summary>
+    /// True when a contender of <paramref name="kind"/> that joined now (after every node in <paramref name="sorted"/>)
+    /// would have to wait: behind any node for an exclusive contender, behind an exclusive node for a shared one.
+    /// </summary>
+    public static bool WouldWait(IReadOnlyList<SequentialNode> sorted, LockNodeKind kind) =>
+        kind == LockNodeKind.Read ? sorted.Any(node => KindOf(node) != LockNodeKind.Read) : sorted.Count > 0;
+
     /// <summary>True when the contender at <paramref name="index"/> holds the lock in this snapshot.</summary>
     public static bool IsHolder(IReadOnlyList<SequentialNode> sorted, int index) => Evaluate(sorted, index).Acquired;
 }

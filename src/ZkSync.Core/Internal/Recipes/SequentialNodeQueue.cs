@@ -88,7 +88,7 @@ internal sealed class SequentialNodeQueue
     /// <param name="token">The name token, e.g. <c>lock-</c> (the sequence follows it).</param>
     /// <param name="data">The node's data.</param>
     /// <param name="createParent">Sends a container create of the parent ahead of the node's create, in the same round
-    /// trip: for a parent that probably does not exist yet (see <see cref="KnownParents"/>).</param>
+    /// trip: for a parent that probably does not exist yet (see <see cref="PathHints"/>).</param>
     /// <param name="cancellationToken">Abandons the attempt (also the wait for the create's reply); a node that may have
     /// been created is deleted (waited for while connected, else in the background).</param>
     /// <param name="connectionWaitToken">Abandons waiting for a connection after a connection loss during the create
