@@ -122,7 +122,8 @@ internal static class Report
         builder.AppendLine();
         builder.AppendLine("The app (Kestrel), wrk and the three ZooKeeper members share the machine's cores. Each locked request takes and releases");
         builder.AppendLine("its lock (two writes to the ensemble); on the hot id, requests that find the lock held are answered 409 at once (the");
-        builder.AppendLine("default wait timeout is zero), which the non-2xx column counts.");
+        builder.AppendLine("default wait timeout is zero), which the non-2xx column counts; once a name was found held, a refusal looks first");
+        builder.AppendLine("(sync and getChildren) and writes nothing.");
         builder.AppendLine();
         builder.AppendLine("Numbers from a shared 2-core machine vary by ±20 % between runs; compare rows of the same run.");
         return builder.ToString();
