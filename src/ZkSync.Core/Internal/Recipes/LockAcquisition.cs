@@ -97,8 +97,12 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 {
                     if (entry is null || monitor is null)
                     {
-                        var entered = await queue.EnterAsync(token, initialData, !_knownParents.Contains(attempt.LockPath), requestToken, waitToken).ConfigureAwait(false);
-                        _knownParents.Add(attempt.LockPath);
+                        var parentKnown = _knownParents.Contains(attempt.LockPath);
+                        var entered = await queue.EnterAsync(token, initialData, !parentKnown, requestToken, waitToken).ConfigureAwait(false);
+                        if (!parentKnown)
+                        {
+                            _knownParents.Add(attempt.LockPath);
+                        }
                         entry = entered.Entry;
                         children = entered.Children;
                         listingWatch = entered.ListingWatch;
