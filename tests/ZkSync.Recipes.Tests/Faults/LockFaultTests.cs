@@ -81,7 +81,19 @@ public sealed class LockFaultTests
                         if (PauseHolderInsideItsSection(workers) is { } paused)
                         {
                             var from = Stopwatch.GetTimestamp();
-                            await Task.Delay(TimeSpan.FromMilliseconds(SessionTimeoutMs + 2000), Ct);
+
+                            // Resume it once another worker has written with a newer token (its session expired and the
+                            // lock moved on), so that its pending write is stale; bounded in case nobody can take it.
+                            var pausedToken = long.Parse(paused.Line.Split(' ')[1], CultureInfo.InvariantCulture);
+                            var movedOn = workers.Where(w => w != paused.Worker).Select(w => w.WhenLine(line => IsWriteNewerThan(line, pausedToken)));
+                            try
+                            {
+                                await Task.WhenAny(movedOn).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+                            }
+                            catch (TimeoutException)
+                            {
+                                // Nobody took the lock (e.g. the others were cut off too): resume anyway.
+                            }
                             paused.Worker.Signal("CONT");
                             pauses.Add((workers.IndexOf(paused.Worker), from, Stopwatch.GetTimestamp()));
                             Count(faults, "holders paused");
@@ -163,6 +175,13 @@ public sealed class LockFaultTests
         }
 
         return null;
+    }
+
+    /// <summary>True for <c>WRITE &lt;token&gt; ok</c> with a token above <paramref name="token"/>.</summary>
+    private static bool IsWriteNewerThan(string line, long token)
+    {
+        var parts = line.Split(' ');
+        return parts is ["WRITE", var written, "ok"] && long.Parse(written, CultureInfo.InvariantCulture) > token;
     }
 
     private static void Count(Dictionary<string, int> faults, string kind) => faults[kind] = faults.GetValueOrDefault(kind) + 1;

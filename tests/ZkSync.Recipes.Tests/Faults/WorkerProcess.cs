@@ -11,6 +11,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly List<string> _lines = [];
     private readonly StringBuilder _errors = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource Seen)> _lineWaiters = [];
 
     private WorkerProcess(Process process)
     {
@@ -25,6 +26,11 @@ internal sealed class WorkerProcess : IDisposable
             lock (_lines)
             {
                 _lines.Add(e.Data);
+                foreach (var waiter in _lineWaiters.Where(w => w.Match(e.Data)).ToList())
+                {
+                    waiter.Seen.TrySetResult();
+                    _lineWaiters.Remove(waiter);
+                }
             }
 
             if (e.Data.StartsWith("READY", StringComparison.Ordinal))
@@ -55,6 +61,22 @@ internal sealed class WorkerProcess : IDisposable
             {
                 return [.. _lines];
             }
+        }
+    }
+
+    /// <summary>Completes when a line matching <paramref name="match"/> has been received (already, or later).</summary>
+    public Task WhenLine(Func<string, bool> match)
+    {
+        lock (_lines)
+        {
+            if (_lines.Any(match))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _lineWaiters.Add((match, seen));
+            return seen.Task;
         }
     }
 
