@@ -2,7 +2,7 @@
 # Builds the benchmark report (docs/benchmarks.md): ZkSync next to the Java client, Curator and kazoo, on a 3-member
 # ensemble this script starts and stops. Usage: bash eng/bench.sh [seconds per row, default 10]
 #
-# Environment: ZK_BASE_PORT (default 42180) and ZK_STATE_DIR (default <repo>/.zk; the ensemble lives in its bench/
+# Environment: ZK_BASE_PORT (default 22180) and ZK_STATE_DIR (default <repo>/.zk; the ensemble lives in its bench/
 # subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
 # ZKSYNC_TEST_CONNECTION set, that running ensemble is used instead and nothing is started or stopped.
 # Runtime, unattended (start/stop of the ensemble, build, peers, lock rows in 3 rounds): about 6 minutes with the default 10 s rows.

@@ -4,7 +4,7 @@
 # Usage: eng/run-sample.sh [extra arguments for the app]
 #
 # Without ZkSync__ConnectionString, installs Debian's zookeeper package when missing and starts a
-# standalone server on 127.0.0.1:42181 (eng/zookeeper.sh up 1), which it stops and removes again when
+# standalone server on 127.0.0.1:22181 (eng/zookeeper.sh up 1), which it stops and removes again when
 # the app exits (Ctrl-C). A ZooKeeper already running from the state directory is used and left running.
 set -euo pipefail
 

@@ -12,7 +12,7 @@
 # 3. Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
 #    (override with ZKSYNC_TEST_RESULTS_DIR): without arguments, the tests that do not disturb the ensemble first, then
 #    one assembly at a time the member-stopping tests (Category=Disruptive) and the fault suite (Category=Faults, about
-#    2 minutes, on an ensemble of its own at ports 44780+).
+#    2 minutes, on an ensemble of its own at ports 24780+).
 # 4. Stops the ensemble it started and removes its data, on success, failure, Ctrl-C or TERM.
 # 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
 #    failed, dotnet test failed, or no test ran.
@@ -35,7 +35,7 @@ ensemble_started=0
 tls_started=0
 readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls-server"
 # The TLS server sits 500 ports above the ensemble, so several checkouts can test side by side.
-readonly TLS_BASE_PORT="${ZK_TLS_BASE_PORT:-$((${ZK_BASE_PORT:-42180} + 500))}"
+readonly TLS_BASE_PORT="${ZK_TLS_BASE_PORT:-$((${ZK_BASE_PORT:-22180} + 500))}"
 test_pid=''
 
 log() {

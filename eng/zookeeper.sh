@@ -16,7 +16,7 @@
 #   is-running            exit 0 when a member started from the state directory is running
 #
 # Environment:
-#   ZK_BASE_PORT    base port, default 42180: member i listens for clients on BASE+i, for followers on
+#   ZK_BASE_PORT    base port, default 22180: member i listens for clients on BASE+i, for followers on
 #                   BASE+100+i and for leader election on BASE+200+i
 #   ZK_STATE_DIR    configs, data, pid files and logs, default <repo>/.zk
 #   ZK_WAIT_SECONDS how long `up` and `start` wait for members to serve, default 60
@@ -26,7 +26,7 @@ set -euo pipefail
 SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
 REPO_ROOT="$(cd "$(dirname "$SCRIPT_PATH")/.." && pwd)"
 STATE_DIR="$(realpath -m "${ZK_STATE_DIR:-$REPO_ROOT/.zk}")"
-BASE_PORT="${ZK_BASE_PORT:-42180}"
+BASE_PORT="${ZK_BASE_PORT:-22180}"
 WAIT_SECONDS="${ZK_WAIT_SECONDS:-60}"
 readonly SCRIPT_PATH REPO_ROOT STATE_DIR WAIT_SECONDS
 

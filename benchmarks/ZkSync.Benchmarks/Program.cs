@@ -4,7 +4,7 @@ using ZkSync.Benchmarks;
 
 var connection = Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is { Length: > 0 } value
     ? value
-    : "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+    : "127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183";
 var command = args.Length > 0 ? args[0] : "client";
 var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 

@@ -21,7 +21,7 @@ public static class ZooKeeperEnsemble
     public const string ConnectionStringVariable = "ZKSYNC_TEST_CONNECTION";
 
     /// <summary>The connection string of the 3-member ensemble that <c>eng/zookeeper.sh up</c> starts.</summary>
-    public const string DefaultConnectionString = "127.0.0.1:42181,127.0.0.1:42182,127.0.0.1:42183";
+    public const string DefaultConnectionString = "127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183";
 
     /// <summary>How long one four-letter-word exchange may take before the member counts as not serving.</summary>
     public static readonly TimeSpan FourLetterWordTimeout = TimeSpan.FromSeconds(5);
@@ -107,7 +107,7 @@ public static class ZooKeeperEnsemble
 
     /// <summary>
     /// Returns a connection string naming only the given members (1-based, in the given order), keeping
-    /// any chroot suffix; for example <c>ConnectionStringFor(1, 3)</c> gives <c>127.0.0.1:42181,127.0.0.1:42183</c>.
+    /// any chroot suffix; for example <c>ConnectionStringFor(1, 3)</c> gives <c>127.0.0.1:22181,127.0.0.1:22183</c>.
     /// </summary>
     public static string ConnectionStringFor(params int[] members)
     {

@@ -16,7 +16,7 @@ public sealed class LockFaultTests
 {
     private const int Workers = 4;
     private const int SessionTimeoutMs = 4000;
-    private const int BasePort = 44780;
+    private const int BasePort = 24780;
     private static readonly TimeSpan RunTime = TimeSpan.FromSeconds(100);
     private static readonly TimeSpan FaultTime = TimeSpan.FromSeconds(88);
 
@@ -78,7 +78,7 @@ public sealed class LockFaultTests
                         Count(faults, "sessions expired");
                         break;
                     default:
-                        if (PauseHolderInsideItsSection(workers) is { } paused)
+                        if (await PauseHolderInsideItsSectionAsync(workers) is { } paused)
                         {
                             var from = Stopwatch.GetTimestamp();
 
@@ -148,30 +148,39 @@ public sealed class LockFaultTests
 
     /// <summary>
     /// SIGSTOPs a worker that is inside its critical section (its last event is ENTER: it holds the lock and has not
-    /// written yet), so that it resumes past its session timeout and writes with a stale token. Tries a few times.
+    /// written yet), so that it resumes past its session timeout and writes with a stale token. Waits for the next
+    /// ENTER of any worker (bounded) and tries a few times.
     /// </summary>
-    private static (WorkerProcess Worker, string Line)? PauseHolderInsideItsSection(List<WorkerProcess> workers)
+    private static async Task<(WorkerProcess Worker, string Line)?> PauseHolderInsideItsSectionAsync(List<WorkerProcess> workers)
     {
-        for (var attempt = 0; attempt < 200; attempt++)
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(20))
         {
-            foreach (var worker in workers)
+            var entries = workers.Select(w => w.WhenNextLine(line => line.StartsWith("ENTER", StringComparison.Ordinal))).ToList();
+            Task entered;
+            try
             {
-                if (worker.LastLine is { } last && last.StartsWith("ENTER", StringComparison.Ordinal))
-                {
-                    worker.Signal("STOP");
-
-                    // Stopped: its output cannot move on, but lines written just before may still be in the pipe.
-                    Thread.Sleep(100);
-                    if (worker.LastLine == last)
-                    {
-                        return (worker, last);
-                    }
-
-                    worker.Signal("CONT");
-                }
+                entered = await Task.WhenAny(entries).WaitAsync(TimeSpan.FromSeconds(5), Ct);
+            }
+            catch (TimeoutException)
+            {
+                continue; // Nobody holds the lock now (a fault is still settling): look again.
             }
 
-            Thread.Yield();
+            var worker = workers[entries.IndexOf(entered)];
+            if (worker.LastLine is { } last && last.StartsWith("ENTER", StringComparison.Ordinal))
+            {
+                worker.Signal("STOP");
+
+                // Stopped: its output cannot move on, but lines written just before may still be in the pipe.
+                await Task.Delay(100, Ct);
+                if (worker.LastLine == last)
+                {
+                    return (worker, last);
+                }
+
+                worker.Signal("CONT");
+            }
         }
 
         return null;

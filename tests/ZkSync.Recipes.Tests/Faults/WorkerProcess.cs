@@ -65,11 +65,16 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>Completes when a line matching <paramref name="match"/> has been received (already, or later).</summary>
-    public Task WhenLine(Func<string, bool> match)
+    public Task WhenLine(Func<string, bool> match) => WhenLine(match, includeReceived: true);
+
+    /// <summary>Completes when a line matching <paramref name="match"/> arrives after this call.</summary>
+    public Task WhenNextLine(Func<string, bool> match) => WhenLine(match, includeReceived: false);
+
+    private Task WhenLine(Func<string, bool> match, bool includeReceived)
     {
         lock (_lines)
         {
-            if (_lines.Any(match))
+            if (includeReceived && _lines.Any(match))
             {
                 return Task.CompletedTask;
             }
