@@ -162,21 +162,23 @@ internal sealed class DistributedLockMiddleware
         var originalAborted = context.RequestAborted;
         var lost = handle.Lost;
         var linked = CancellationTokenSource.CreateLinkedTokenSource(originalAborted, lost);
-        context.RequestAborted = linked.Token;
-        context.Features.Set<IDistributedLockFeature>(new DistributedLockFeature(handle));
-        if (!string.IsNullOrEmpty(_options.FencingTokenHeader))
-        {
-            context.Response.OnStarting(static state =>
-            {
-                var (response, header, token) = ((HttpResponse, string, long))state;
-                response.Headers[header] = token.ToString(CultureInfo.InvariantCulture);
-                return Task.CompletedTask;
-            }, (context.Response, _options.FencingTokenHeader, handle.FencingToken));
-        }
-
         _metrics.HeldChanged(template, spec.Mode, 1);
         try
         {
+            // Everything after the acquisition runs inside the try whose finally releases the lock (F9: registering the
+            // header callback on a response an earlier middleware had started used to throw and leak the lock).
+            context.RequestAborted = linked.Token;
+            context.Features.Set<IDistributedLockFeature>(new DistributedLockFeature(handle));
+            if (!string.IsNullOrEmpty(_options.FencingTokenHeader) && !context.Response.HasStarted)
+            {
+                context.Response.OnStarting(static state =>
+                {
+                    var (response, header, token) = ((HttpResponse, string, long))state;
+                    response.Headers[header] = token.ToString(CultureInfo.InvariantCulture);
+                    return Task.CompletedTask;
+                }, (context.Response, _options.FencingTokenHeader, handle.FencingToken));
+            }
+
             await _next(context).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (lost.IsCancellationRequested && !originalAborted.IsCancellationRequested && !context.Response.HasStarted)

@@ -180,6 +180,28 @@ public sealed class CustomAppLockTests : IAsyncLifetime
         await _zk.WaitForLockNodesAsync("orders/5", count => count == 0); // released right after the response
     }
 
+    [Fact]
+    public async Task ResponseStartedBeforeTheMiddleware_TheLockIsStillReleased()
+    {
+        // F9: a middleware ahead of UseZkSync that starts the response made the fencing-token OnStarting registration
+        // throw after the lock was taken and before the try that releases it: the node stayed until the session ended.
+        var (_, client) = await StartAsync(
+            app => app.MapPost("/early/{id}", () => Results.Empty).RequireDistributedLock("/early/{id}"),
+            beforeZkSync: app => app.Use(async (context, next) =>
+            {
+                await context.Response.StartAsync(context.RequestAborted);
+                await next(context);
+            }));
+
+        using var response = await client.PostAsync("/early/1", null, Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await _zk.WaitForLockNodesAsync("early/1", count => count == 0);
+        var provider = new Locks.ZooKeeperLockProvider(_zk.Admin, new Locks.ZooKeeperLockOptions { RootPath = _zk.LockRoot });
+        await using var handle = await provider.TryAcquireAsync("early/1", TimeSpan.Zero, Ct);
+        Assert.NotNull(handle);
+    }
+
     private static HttpRequestMessage OwnedRequest(string url, string owner)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, url);
@@ -188,7 +210,8 @@ public sealed class CustomAppLockTests : IAsyncLifetime
     }
 
     private async Task<(WebApplication App, HttpClient Client)> StartAsync(
-        Action<WebApplication> map, Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null, bool logging = false)
+        Action<WebApplication> map, Action<IServiceCollection>? configure = null, IDictionary<string, string?>? settings = null, bool logging = false,
+        Action<WebApplication>? beforeZkSync = null)
     {
         var builder = TestApps.CreateBuilder(ZooKeeperTestEnvironment.ConnectionString, _zk.LockRoot, settings);
         if (logging)
@@ -200,6 +223,7 @@ public sealed class CustomAppLockTests : IAsyncLifetime
         configure?.Invoke(builder.Services);
         var app = builder.Build();
         _apps.Add(app);
+        beforeZkSync?.Invoke(app);
         app.UseZkSync();
         map(app);
         await app.StartAsync(Ct);
