@@ -4,11 +4,20 @@ using System.Reflection;
 
 namespace ZkSync;
 
-/// <summary>Names of ZkSync's tracing and metrics sources, for <c>AddSource</c>/<c>AddMeter</c> in OpenTelemetry.</summary>
+/// <summary>
+/// Names of ZkSync's tracing and metrics sources. With OpenTelemetry, the <c>ZkSync.OpenTelemetry</c> package's
+/// <c>AddZkSyncInstrumentation()</c> adds them all; <c>docs/observability.md</c> lists every span and instrument.
+/// </summary>
 public static class ZkSyncDiagnostics
 {
-    /// <summary>The name of the <see cref="System.Diagnostics.ActivitySource"/> and of the <see cref="Meter"/>: <c>ZkSync</c>.</summary>
+    /// <summary>The name of ZkSync's <see cref="System.Diagnostics.ActivitySource"/>: <c>ZkSync</c>.</summary>
     public const string SourceName = "ZkSync";
+
+    /// <summary>The name of the <see cref="Meter"/> of <c>ZkSync.Core</c> (client and recipes): <c>ZkSync</c>.</summary>
+    public const string MeterName = "ZkSync";
+
+    /// <summary>The name of the <see cref="Meter"/> of <c>ZkSync.AspNetCore</c> (endpoint locks): <c>ZkSync.AspNetCore</c>.</summary>
+    public const string AspNetCoreMeterName = "ZkSync.AspNetCore";
 
     internal static readonly string? Version = typeof(ZkSyncDiagnostics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 

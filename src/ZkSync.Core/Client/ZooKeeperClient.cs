@@ -354,7 +354,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
 
         if (ZkSyncDiagnostics.ActivitySource.HasListeners())
         {
+            // StartActivity makes the span current; this method is not async, so nothing would undo that for the
+            // caller: its next span would be parented to this one (stopped on the read loop), and requests pipelined
+            // from one flow would nest. Restore the caller's current activity: the request span is a child, not a scope.
+            var caller = Activity.Current;
             var activity = ZkSyncDiagnostics.ActivitySource.StartActivity("zookeeper " + OpName(request.OpCode), ActivityKind.Client);
+            Activity.Current = caller;
             if (activity is not null)
             {
                 activity.SetTag("db.system.name", "zookeeper");

@@ -55,9 +55,15 @@ internal abstract class ZkRequest
 }
 
 /// <summary>A request whose caller awaits a <typeparamref name="T"/>.</summary>
+/// <remarks>
+/// Completion is claimed first, then recorded (its span stopped, its metrics written), and only then is the task
+/// completed: the caller's continuation never runs before the request's span has ended, so a parent span never ends
+/// before its ZooKeeper child.
+/// </remarks>
 internal abstract class ZkRequest<T> : ZkRequest
 {
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _claimed;
 
     protected ZkRequest(OpCode opCode, string? path) : base(opCode, path)
     {
@@ -65,7 +71,7 @@ internal abstract class ZkRequest<T> : ZkRequest
 
     public Task<T> Task => _completion.Task;
 
-    public override bool IsCompleted => _completion.Task.IsCompleted;
+    public override bool IsCompleted => Volatile.Read(ref _claimed) != 0;
 
     public override void OnReply(ZooKeeperErrorCode error, ref JuteReader body, IReplyContext context)
     {
@@ -81,11 +87,7 @@ internal abstract class ZkRequest<T> : ZkRequest
             return;
         }
 
-        var value = ReadResponse(ref body, context);
-        if (_completion.TrySetResult(value))
-        {
-            Tracker?.Completed(this, null);
-        }
+        Complete(ReadResponse(ref body, context));
     }
 
     protected virtual void OnError(ZooKeeperErrorCode error, IReplyContext context) =>
@@ -95,27 +97,50 @@ internal abstract class ZkRequest<T> : ZkRequest
 
     protected void Complete(T value)
     {
-        if (_completion.TrySetResult(value))
+        if (Claim())
         {
-            Tracker?.Completed(this, null);
+            try
+            {
+                Tracker?.Completed(this, null);
+            }
+            finally
+            {
+                _completion.SetResult(value);
+            }
         }
     }
 
     public override void Fail(Exception exception)
     {
-        if (_completion.TrySetException(exception))
+        if (Claim())
         {
-            Tracker?.Completed(this, exception);
+            try
+            {
+                Tracker?.Completed(this, exception);
+            }
+            finally
+            {
+                _completion.SetException(exception);
+            }
         }
     }
 
     public override void Cancel(CancellationToken cancellationToken)
     {
-        if (_completion.TrySetCanceled(cancellationToken))
+        if (Claim())
         {
-            Tracker?.Completed(this, new OperationCanceledException(cancellationToken));
+            try
+            {
+                Tracker?.Completed(this, new OperationCanceledException(cancellationToken));
+            }
+            finally
+            {
+                _completion.SetCanceled(cancellationToken);
+            }
         }
     }
+
+    private bool Claim() => Interlocked.Exchange(ref _claimed, 1) == 0;
 }
 
 /// <summary>Records completion of requests (metrics, tracing, cleanup).</summary>
