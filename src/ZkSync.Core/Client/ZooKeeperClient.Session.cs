@@ -27,7 +27,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private readonly Task _sessionLoop;
     private readonly Task _timerLoop;
     private readonly int _requestedTimeoutMs;
-    private readonly long _requestTimeoutMs = -1;
+    private readonly long _requestTimeoutMs;
     private ZooKeeperSessionState _state = ZooKeeperSessionState.Connecting;
     private ZooKeeperSessionInfo _info = new(ZooKeeperSessionState.Connecting, 0, TimeSpan.Zero, null, 0);
     private long _sessionId;
@@ -464,6 +464,10 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private void ExpireSession(string reason)
     {
         var sessionId = Interlocked.Exchange(ref _sessionId, 0);
+
+        // A new session starts from zxid 0, like a new Java handle: the last zxid only guards the reads of one session.
+        // Kept, it makes every server of a rebuilt or restored ensemble (older zxids) refuse the handshake for ever.
+        Interlocked.Exchange(ref _lastZxid, 0);
         _password = new byte[16];
         _negotiatedTimeoutMs = 0;
         Log.SessionExpired(_logger, sessionId, reason);

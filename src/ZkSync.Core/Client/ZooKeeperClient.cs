@@ -47,6 +47,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _tracker = new Tracker(this);
         _dispatcher = new EventDispatcher(_logger);
         _requestedTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds;
+        _requestTimeoutMs = options.RequestTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.RequestTimeout.TotalMilliseconds;
         _sessionLoop = Task.Run(RunSessionLoopAsync);
         _timerLoop = Task.Run(RunTimerLoopAsync);
     }

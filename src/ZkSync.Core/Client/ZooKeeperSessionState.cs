@@ -37,7 +37,7 @@ public enum ZooKeeperSessionState
 /// <param name="SessionId">The session id, or 0 when there is no session.</param>
 /// <param name="NegotiatedTimeout">The session timeout the server granted, or <see cref="TimeSpan.Zero"/>.</param>
 /// <param name="ConnectedServer">The <c>host:port</c> currently connected to, or null.</param>
-/// <param name="LastZxid">The highest zxid seen in a reply.</param>
+/// <param name="LastZxid">The highest zxid seen in a reply of this session (a new session starts from 0).</param>
 public sealed record ZooKeeperSessionInfo(
     ZooKeeperSessionState State, long SessionId, TimeSpan NegotiatedTimeout, string? ConnectedServer, long LastZxid)
 {
