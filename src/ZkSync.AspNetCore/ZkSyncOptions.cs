@@ -19,7 +19,8 @@ public sealed class ZkSyncOptions
 
     /// <summary>
     /// Required. The ensemble: <c>host:port[,host:port…][/chroot]</c>, e.g. <c>zk1:2181,zk2:2181,zk3:2181/apps/orders</c>.
-    /// A missing port means 2181.
+    /// A missing port means 2181. <c>ConnectionStrings:ZooKeeper</c> (or the name passed to <c>AddZkSync</c>) takes
+    /// precedence when it is set.
     /// </summary>
     public string ConnectionString { get; set; } = "";
 

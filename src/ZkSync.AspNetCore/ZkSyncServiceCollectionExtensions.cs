@@ -17,7 +17,8 @@ public static class ZkSyncServiceCollectionExtensions
 {
     /// <summary>
     /// Adds ZkSync with its settings bound from the <c>ZkSync</c> section of <paramref name="configuration"/> (pass the
-    /// root configuration, e.g. <c>builder.Configuration</c>).
+    /// root configuration, e.g. <c>builder.Configuration</c>); the connection string may instead come from
+    /// <c>ConnectionStrings:ZooKeeper</c>.
     /// </summary>
     /// <param name="services">The application's services.</param>
     /// <param name="configuration">The root configuration; its <c>ZkSync</c> section is bound to <see cref="ZkSyncOptions"/>.</param>
@@ -31,19 +32,47 @@ public static class ZkSyncServiceCollectionExtensions
     /// </para>
     /// <para>
     /// The options are validated when the host starts: a missing or malformed <c>ZkSync:ConnectionString</c> (or any
-    /// other bad setting) fails startup with a message naming the key. An unreachable ZooKeeper does not: the application
-    /// starts, the health check reports Degraded while the client keeps connecting, and endpoints that need a lock answer
-    /// 503 with <c>Retry-After</c> until it is connected (see <see cref="DistributedLockOptions"/>).
+    /// other bad setting), a key under <c>ZkSync</c> that is not a setting (a misspelling such as <c>SesionTimeout</c>,
+    /// reported with the closest known key) and a TimeSpan written as a bare number (<c>"30"</c> reads as thirty days)
+    /// fail startup with a message naming the key. An unreachable ZooKeeper does not: the application starts, the health
+    /// check reports Degraded while the client keeps connecting, and endpoints that need a lock answer 503 with
+    /// <c>Retry-After</c> until it is connected (see <see cref="DistributedLockOptions"/>).
     /// </para>
     /// </remarks>
-    public static IZkSyncBuilder AddZkSync(this IServiceCollection services, IConfiguration configuration)
+    public static IZkSyncBuilder AddZkSync(this IServiceCollection services, IConfiguration configuration) =>
+        AddZkSync(services, configuration, DefaultConnectionName);
+
+    /// <summary>
+    /// Adds ZkSync with its settings bound from the <c>ZkSync</c> section of <paramref name="configuration"/>, and its
+    /// connection string from <c>ConnectionStrings:</c><paramref name="connectionName"/> when that is set (the way
+    /// Aspire-style integrations and orchestrators pass connection strings).
+    /// </summary>
+    /// <param name="services">The application's services.</param>
+    /// <param name="configuration">The root configuration; its <c>ZkSync</c> section is bound to <see cref="ZkSyncOptions"/>.</param>
+    /// <param name="connectionName">
+    /// The name under <c>ConnectionStrings</c>. When <c>ConnectionStrings:</c><paramref name="connectionName"/> is set
+    /// and not blank, it takes precedence over <c>ZkSync:ConnectionString</c>, as in Aspire integrations, so a connection
+    /// string injected at deployment overrides a development default in <c>appsettings.json</c>.
+    /// </param>
+    /// <returns>A builder for lock policies and other ZkSync features.</returns>
+    /// <remarks>Otherwise the same as <see cref="AddZkSync(IServiceCollection, IConfiguration)"/>.</remarks>
+    public static IZkSyncBuilder AddZkSync(this IServiceCollection services, IConfiguration configuration, string connectionName)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionName);
         var builder = AddZkSyncCore(services);
-        services.AddOptions<ZkSyncOptions>().Bind(configuration.GetSection(ZkSyncOptions.SectionName));
+        var source = new ZkSyncConnectionStringSource(configuration, connectionName);
+        services.AddOptions<ZkSyncOptions>()
+            .Bind(configuration.GetSection(ZkSyncOptions.SectionName))
+            .Configure(options => options.ConnectionString = source.GetConnectionString() ?? options.ConnectionString);
+        services.TryAddSingleton(source);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IValidateOptions<ZkSyncOptions>), new ZkSyncConfigurationValidator(configuration)));
         return builder;
     }
+
+    /// <summary>The default name under <c>ConnectionStrings</c> read for the connection string: <c>ZooKeeper</c>.</summary>
+    public const string DefaultConnectionName = "ZooKeeper";
 
     /// <summary>Adds ZkSync with settings given in code.</summary>
     /// <param name="services">The application's services.</param>

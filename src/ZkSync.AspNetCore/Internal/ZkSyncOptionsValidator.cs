@@ -10,7 +10,7 @@ namespace ZkSync.AspNetCore.Internal;
 /// configuration key it is about (e.g. <c>ZkSync:ConnectionString</c>), says what was wrong and what is allowed. The
 /// client settings are checked by the client's own rules (<see cref="ZooKeeperClientOptions.Validate"/>).
 /// </summary>
-internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
+internal sealed class ZkSyncOptionsValidator(ZkSyncConnectionStringSource? connectionStringSource = null) : IValidateOptions<ZkSyncOptions>
 {
     private const string Prefix = ZkSyncOptions.SectionName + ":";
 
@@ -18,7 +18,7 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        ValidateClient(options, failures);
+        ValidateClient(options, connectionStringSource, failures);
         ValidateLocks(options.Locks, failures);
         ValidateLeaders(options.Leaders, failures);
         if (options.HealthChecks is null)
@@ -33,15 +33,18 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateClient(ZkSyncOptions options, List<string> failures)
+    private static void ValidateClient(ZkSyncOptions options, ZkSyncConnectionStringSource? source, List<string> failures)
     {
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
         {
-            failures.Add($"{Prefix}ConnectionString is required: 'host:port[,host:port…][/chroot]', e.g. 'zk1:2181,zk2:2181,zk3:2181'.");
+            var alternative = source is null ? "" : $" (or {source.Key})";
+            failures.Add($"{Prefix}ConnectionString is required{alternative}: 'host:port[,host:port…][/chroot]', e.g. 'zk1:2181,zk2:2181,zk3:2181'.");
         }
         else
         {
-            Check(c => c.ConnectionString = options.ConnectionString, nameof(ZkSyncOptions.ConnectionString), failures);
+            // Named after the key the value came from: ConnectionStrings:<name> when that was set.
+            var key = source?.GetConnectionString() is null ? Prefix + nameof(ZkSyncOptions.ConnectionString) : source.Key;
+            CheckKey(c => c.ConnectionString = options.ConnectionString, key, failures);
         }
 
         // The client stops at its first failure: check each setting on its own so that every problem is reported.
@@ -75,7 +78,10 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
         }
     }
 
-    private static void Check(Action<ZooKeeperClientOptions> set, string setting, List<string> failures)
+    private static void Check(Action<ZooKeeperClientOptions> set, string setting, List<string> failures) =>
+        CheckKey(set, Prefix + setting, failures);
+
+    private static void CheckKey(Action<ZooKeeperClientOptions> set, string key, List<string> failures)
     {
         var client = new ZooKeeperClientOptions { ConnectionString = "localhost:2181" };
         set(client);
@@ -85,7 +91,7 @@ internal sealed class ZkSyncOptionsValidator : IValidateOptions<ZkSyncOptions>
         }
         catch (ArgumentException ex)
         {
-            failures.Add($"{Prefix}{setting} is invalid: {StripParameter(ex)}");
+            failures.Add($"{key} is invalid: {StripParameter(ex)}");
         }
     }
 

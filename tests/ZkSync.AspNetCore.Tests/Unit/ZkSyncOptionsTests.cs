@@ -218,7 +218,9 @@ public sealed class ZkSyncOptionsTests
         Assert.Single(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(ZkSyncClientService));
         Assert.Single(services, d => d.ServiceType == typeof(IStartupFilter) && d.ImplementationType == typeof(DistributedLockStartupFilter));
         Assert.Single(services, d => d.ServiceType == typeof(IFilterProvider) && d.ImplementationType == typeof(DistributedLockGuardFilterProvider));
-        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<ZkSyncOptions>));
+        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<ZkSyncOptions>) && d.ImplementationType == typeof(ZkSyncOptionsValidator));
+        Assert.Single(services, d => d.ServiceType == typeof(IValidateOptions<ZkSyncOptions>) && d.ImplementationInstance is ZkSyncConfigurationValidator);
+        Assert.Equal(2, services.Count(d => d.ServiceType == typeof(IValidateOptions<ZkSyncOptions>)));
         using var provider = services.BuildServiceProvider();
         var healthChecks = provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations;
         var check = Assert.Single(healthChecks);
