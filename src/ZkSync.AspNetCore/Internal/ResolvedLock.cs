@@ -9,7 +9,6 @@ namespace ZkSync.AspNetCore.Internal;
 /// </summary>
 internal sealed class ResolvedLock
 {
-    private readonly ZooKeeperLockRequest? _fixedRequest;
     private readonly Func<HttpContext, string?>? _ownerSelector;
     private readonly string? _ownerId;
 
@@ -21,11 +20,6 @@ internal sealed class ResolvedLock
         Ttl = attribute.ExplicitTtl ?? policy?.Ttl;
         _ownerId = attribute.OwnerId ?? policy?.OwnerId;
         _ownerSelector = policy?.OwnerSelector;
-        if (_ownerSelector is null)
-        {
-            // The provider reads a request once and never keeps it: one instance serves every request.
-            _fixedRequest = new ZooKeeperLockRequest { Mode = Mode, OwnerId = _ownerId, Ttl = Ttl };
-        }
     }
 
     public LockNameTemplate Template { get; }
@@ -38,6 +32,12 @@ internal sealed class ResolvedLock
 
     public bool HasOwner => _ownerId is not null || _ownerSelector is not null;
 
-    public ZooKeeperLockRequest CreateRequest(HttpContext context) =>
-        _fixedRequest ?? new ZooKeeperLockRequest { Mode = Mode, OwnerId = _ownerSelector!(context) ?? _ownerId, Ttl = Ttl };
+    /// <summary>The lock request for <paramref name="context"/>: its owner and what the node publishes about the request.</summary>
+    public ZooKeeperLockRequest CreateRequest(HttpContext context) => new()
+    {
+        Mode = Mode,
+        OwnerId = _ownerSelector?.Invoke(context) ?? _ownerId,
+        Ttl = Ttl,
+        Metadata = LockHolderMetadata.Create(context),
+    };
 }

@@ -38,13 +38,22 @@ public sealed class ZooKeeperBarrier
     /// <summary>Sets the barrier (creates its node and any missing parents).</summary>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>True if this call set it; false if it was already set.</returns>
-    public async Task<bool> SetAsync(CancellationToken cancellationToken = default)
+    public Task<bool> SetAsync(CancellationToken cancellationToken = default) => SetAsync(ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>
+    /// Sets the barrier with <paramref name="data"/> in its node, for operators: who set it and why (e.g. <c>job-42</c>);
+    /// anyone allowed to read the node can read it, so never a secret.
+    /// </summary>
+    /// <param name="data">The node's data (UTF-8 text by convention).</param>
+    /// <param name="cancellationToken">Abandons the wait.</param>
+    /// <returns>True if this call set it (with this data); false if it was already set (its data unchanged).</returns>
+    public async Task<bool> SetAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
         while (true)
         {
             try
             {
-                await _client.CreateAsync(Path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, RecipeAcl.Resolve(_client, null), cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _client.CreateAsync(Path, data, CreateMode.Persistent, RecipeAcl.Resolve(_client, null), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return true;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NodeExists)

@@ -76,4 +76,12 @@ public sealed class ZooKeeperLockRequest
     /// (default): held until released or the session ends; never evicted.
     /// </summary>
     public TimeSpan? Ttl { get; set; }
+
+    /// <summary>
+    /// What the holder publishes in its lock node for operators (<c>zksync locks</c>, <c>ZooKeeperInspector</c>), so that
+    /// "who holds it" names a process and a request: e.g. <c>instance</c>, <c>endpoint</c>, <c>traceId</c>. Stored as
+    /// the <c>meta</c> object of the node's JSON data; plays no part in locking (unlike <see cref="OwnerId"/>). Anyone
+    /// allowed to read the lock's parent can read it: never put a secret here. Null (default): nothing published.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Metadata { get; set; }
 }

@@ -250,7 +250,8 @@ public sealed class ZooKeeperLockProvider
         Validate(mode, ownerId, ttl);
         var kind = mode == ZooKeeperLockMode.Shared ? LockNodeKind.Read
             : _exclusiveFormat == ExclusiveLockNodeFormat.WriteLock ? LockNodeKind.Write : LockNodeKind.Mutex;
-        var attempt = new LockAttempt(name, path, kind, mode, ownerId, ttl);
+        var metadata = request.Metadata is { Count: > 0 } published ? new Dictionary<string, string>(published, StringComparer.Ordinal) : null;
+        var attempt = new LockAttempt(name, path, kind, mode, ownerId, ttl, Metadata: metadata);
         var start = Stopwatch.GetTimestamp();
         using var activity = StartActivity(attempt, timeout);
         var outcome = "error";

@@ -90,6 +90,34 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HeldLock_NodeNamesTheReplicaEndpointAndRequest_ForOperators()
+    {
+        // As OpenTelemetry's ASP.NET Core instrumentation does: with a listener, the server's request activity continues the caller's trace.
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/test/orders/77/work?gate=h");
+        request.Headers.Add("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+        var holder = _client1.SendAsync(request, Ct);
+        await _gates["h"].Entered;
+
+        var info = await new ZkSync.Inspection.ZooKeeperInspector(_zk.Admin).GetLockAsync(_zk.LockRoot + "/orders/77", cancellationToken: Ct);
+
+        var node = Assert.Single(info!.Holders);
+        Assert.Equal(Session(_app1).SessionId, node.SessionId);
+        Assert.Equal(Environment.MachineName, node.Metadata["instance"]);
+        Assert.Equal("POST /test/orders/{id}/work", node.Metadata["endpoint"]);
+        Assert.Equal("0af7651916cd43dd8448eb211c80319c", node.Metadata["traceId"]);
+        Assert.False(string.IsNullOrEmpty(node.Metadata["requestId"]));
+        Assert.DoesNotContain(node.Metadata.Values, value => value.Contains("77", StringComparison.Ordinal));
+        _gates["h"].Release();
+        Assert.Equal(HttpStatusCode.OK, (await holder).StatusCode);
+    }
+
+    [Fact]
     public async Task DifferentIds_RunInParallel()
     {
         var a = _client1.PostAsync("/test/orders/A/work?gate=a", null, Ct);

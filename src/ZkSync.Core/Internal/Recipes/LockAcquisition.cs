@@ -13,8 +13,9 @@ namespace ZkSync.Internal.Recipes;
 /// <param name="Ttl">The holder's lease, or null.</param>
 /// <param name="Data">The node's data when the recipe publishes its own (a leader's participant record); null for the
 /// lock record of <see cref="LockNodeData"/>.</param>
+/// <param name="Metadata">What the holder publishes for operators in the lock record, or null.</param>
 internal sealed record LockAttempt(string Name, string LockPath, LockNodeKind Kind, ZooKeeperLockMode Mode, string? OwnerId, TimeSpan? Ttl,
-    ReadOnlyMemory<byte>? Data = null)
+    ReadOnlyMemory<byte>? Data = null, IReadOnlyDictionary<string, string>? Metadata = null)
 {
     /// <summary>
     /// True when a waiter whose predecessor was the head may take the lock on that predecessor's deletion without
@@ -81,7 +82,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         var requestToken = timeout == TimeSpan.Zero ? cancellationToken : waitToken;
         var queue = new SequentialNodeQueue(client, attempt.LockPath, acl, cleaner, logger);
         var token = LockContention.TokenOf(attempt.Kind);
-        var initialData = attempt.Data ?? LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, attempt.Ttl);
+        var initialData = attempt.Data ?? LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, attempt.Ttl, attempt.Metadata);
         QueueEntry? entry = null;
         OwnNodeMonitor? monitor = null;
         IReadOnlyList<string>? children = null;
@@ -154,7 +155,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     if (attempt.Ttl is not null && !waited)
                     {
                         // A waiter carries no lease, so nobody can mistake it for an expired holder (LockNodeData).
-                        client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, null), cancellationToken: CancellationToken.None).ObserveFailure();
+                        client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, null, attempt.Metadata), cancellationToken: CancellationToken.None).ObserveFailure();
                     }
 
                     waited = true;
@@ -270,7 +271,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
             try
             {
                 // mtime becomes the lease start, on the server's clock.
-                await client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, attempt.Ttl), cancellationToken: requestToken).ConfigureAwait(false);
+                await client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, attempt.Ttl, attempt.Metadata), cancellationToken: requestToken).ConfigureAwait(false);
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
             {

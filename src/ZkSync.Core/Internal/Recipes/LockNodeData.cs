@@ -3,8 +3,10 @@ using System.Text.Json;
 namespace ZkSync.Internal.Recipes;
 
 /// <summary>
-/// The data of a lock node: <c>{"owner":"…","acquiredAt":1700000000000,"ttlMs":30000}</c> (UTF-8 JSON, each member
-/// optional; no data at all for anonymous locks without a TTL, like Curator's default of a minimal payload).
+/// The data of a lock node: <c>{"owner":"…","acquiredAt":1700000000000,"ttlMs":30000,"meta":{"instance":"…"}}</c>
+/// (UTF-8 JSON, each member optional; no data at all for anonymous locks without a TTL or metadata, like Curator's
+/// default of a minimal payload). <c>meta</c> carries what the holder publishes for operators
+/// (<see cref="Locks.ZooKeeperLockRequest.Metadata"/>); it plays no part in any decision.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,14 +21,15 @@ namespace ZkSync.Internal.Recipes;
 /// </remarks>
 internal static class LockNodeData
 {
-    /// <summary>Encodes the data; empty when there is neither an owner nor a TTL.</summary>
+    /// <summary>Encodes the data; empty when there is neither an owner, nor a TTL, nor metadata.</summary>
     /// <param name="owner">The owner id, or null.</param>
     /// <param name="acquiredAt">The (client) time to record.</param>
     /// <param name="ttl">The TTL to record, or null.</param>
+    /// <param name="metadata">What the holder publishes for operators, or null.</param>
     /// <returns>The bytes.</returns>
-    public static byte[] Encode(string? owner, DateTimeOffset acquiredAt, TimeSpan? ttl)
+    public static byte[] Encode(string? owner, DateTimeOffset acquiredAt, TimeSpan? ttl, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        if (owner is null && ttl is null)
+        if (owner is null && ttl is null && (metadata is null || metadata.Count == 0))
         {
             return [];
         }
@@ -46,6 +49,17 @@ internal static class LockNodeData
                 writer.WriteNumber("ttlMs", (long)Math.Ceiling(value.TotalMilliseconds));
             }
 
+            if (metadata is { Count: > 0 })
+            {
+                writer.WriteStartObject("meta");
+                foreach (var (key, text) in metadata)
+                {
+                    writer.WriteString(key, text);
+                }
+
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 
@@ -58,8 +72,19 @@ internal static class LockNodeData
     /// <param name="acquiredAtMs">The recorded acquisition time, if present.</param>
     /// <param name="ttlMs">The TTL in ms, if present and positive.</param>
     /// <returns>True when the data is a JSON object.</returns>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out string? owner, out long? acquiredAtMs, out long? ttlMs)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out string? owner, out long? acquiredAtMs, out long? ttlMs) =>
+        TryDecode(data, out owner, out acquiredAtMs, out ttlMs, out _);
+
+    /// <summary>Reads the members it knows from lock-node data, the published metadata included.</summary>
+    /// <param name="data">The node's data.</param>
+    /// <param name="owner">The owner id, if present.</param>
+    /// <param name="acquiredAtMs">The recorded acquisition time, if present.</param>
+    /// <param name="ttlMs">The TTL in ms, if present and positive.</param>
+    /// <param name="metadata">The string members of <c>meta</c>, or null.</param>
+    /// <returns>True when the data is a JSON object.</returns>
+    public static bool TryDecode(ReadOnlySpan<byte> data, out string? owner, out long? acquiredAtMs, out long? ttlMs, out Dictionary<string, string>? metadata)
     {
+        metadata = null;
         owner = null;
         acquiredAtMs = null;
         ttlMs = null;
@@ -95,6 +120,9 @@ internal static class LockNodeData
                     case "ttlMs" when reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out var ttl) && ttl > 0:
                         ttlMs = ttl;
                         break;
+                    case "meta" when reader.TokenType == JsonTokenType.StartObject:
+                        metadata = ReadStrings(ref reader);
+                        break;
                     default:
                         reader.Skip();
                         break;
@@ -107,5 +135,29 @@ internal static class LockNodeData
         {
             return false;
         }
+    }
+
+    private static Dictionary<string, string> ReadStrings(ref Utf8JsonReader reader)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var key = reader.GetString()!;
+            if (!reader.Read())
+            {
+                throw new JsonException("Truncated metadata.");
+            }
+
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                result[key] = reader.GetString()!;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+
+        return result;
     }
 }
