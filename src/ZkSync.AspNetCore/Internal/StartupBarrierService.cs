@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZkSync.Barriers;
 using ZkSync.Client;
+using ZkSync.Internal.Recipes;
 
 namespace ZkSync.AspNetCore.Internal;
 
@@ -133,6 +134,7 @@ internal sealed class StartupBarrierService(string path, StartupBarrierOptions o
 
     private async Task WatchAsync(CancellationToken stopping)
     {
+        var failures = 0;
         try
         {
             while (true)
@@ -142,12 +144,15 @@ internal sealed class StartupBarrierService(string path, StartupBarrierOptions o
                 {
                     await client.WaitForConnectedAsync(stopping).ConfigureAwait(false);
                     var stat = await client.ExistsAsync(Path, _ => changed.TrySetResult(), stopping).ConfigureAwait(false);
+                    failures = 0;
                     SetState(stat is null ? StartupBarrierState.Clear : StartupBarrierState.Set);
                     _firstLook.TrySetResult();
                 }
                 catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
                 {
-                    continue; // Look again once connected.
+                    // Look again once connected; back off while requests fail on a live connection (Throttled).
+                    await TransientRetry.WaitAsync(client, ++failures, stopping).ConfigureAwait(false);
+                    continue;
                 }
 
                 // Any event (created, deleted, or the session's end) means: look again.

@@ -111,34 +111,51 @@ public sealed class ZooKeeperBarrier
 
         var checkOnce = timeout == TimeSpan.Zero;
 
+        // The check itself is not cut short by a zero timeout: it means "check once".
+        var requestToken = checkOnce ? cancellationToken : deadline.Token;
+        var failures = 0;
         try
         {
             while (true)
             {
                 var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Action<ZooKeeperWatchEvent> onChange = _ => changed.TrySetResult();
                 try
                 {
                     await _client.WaitForConnectedAsync(deadline.Token).ConfigureAwait(false);
 
-                    // The check itself is not cut short by the timeout: a zero timeout means "check once".
-                    var stat = await _client.ExistsAsync(Path, _ => changed.TrySetResult(), cancellationToken).ConfigureAwait(false);
-                    if (stat is null)
-                    {
-                        return true;
-                    }
+                    // getData, not exists: a barrier that is clear may never be set again, and must not keep a watch.
+                    await _client.GetDataAsync(Path, onChange, requestToken).ConfigureAwait(false);
+                    failures = 0;
+                }
+                catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+                {
+                    return true;
                 }
                 catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
                 {
-                    continue; // Re-check once connected again.
+                    // Re-check once connected again; back off while requests fail on a live connection (Throttled).
+                    await TransientRetry.WaitAsync(_client, ++failures, deadline.Token).ConfigureAwait(false);
+                    continue;
                 }
 
-                if (checkOnce)
+                try
                 {
-                    return false;
-                }
+                    if (checkOnce)
+                    {
+                        return false;
+                    }
 
-                // A watch event (or its end with the session) means: look again.
-                await changed.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+                    // A watch event (or its end with the session) means: look again.
+                    await changed.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (!changed.Task.IsCompleted)
+                    {
+                        _client.ForgetWatcher(Path, onChange); // an abandoned wait on a long-set barrier
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -91,6 +91,15 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     /// <summary>Number of registered watches.</summary>
     internal int WatchCount => _watches.Count;
 
+    /// <summary>
+    /// Forgets a one-shot watcher that a recipe no longer waits on (an abandoned wait), so that it neither piles up on a
+    /// node that stays unchanged nor is re-sent after a reconnect. No request: a watch the server still holds for the
+    /// path fires into nothing, at most once.
+    /// </summary>
+    /// <param name="path">The watched path.</param>
+    /// <param name="watcher">The watcher passed to the request that set the watch.</param>
+    internal void ForgetWatcher(string path, Action<ZooKeeperWatchEvent> watcher) => _watches.Forget(path, watcher);
+
     int IConnectionOwner.MaxFrameSize => _options.MaxFrameSize;
 
     WatchRegistry IReplyContext.Watches => _watches;

@@ -37,6 +37,28 @@ public sealed class BarrierTests
     }
 
     [Fact]
+    public async Task WaitAsync_ClearBarrierOrAbandonedWait_LeavesNoWatchBehind()
+    {
+        await using var client = await ConnectAsync();
+        var path = "/zksync-tests/barrier-" + Guid.NewGuid().ToString("N")[..12];
+        var baseline = client.WatchCount;
+
+        // Clear: nothing may ever set it again, so no watch must stay on it.
+        Assert.True(await new ZooKeeperBarrier(client, path).WaitAsync(Timeout));
+        Assert.Equal(baseline, client.WatchCount);
+
+        // Set for long, and waits that give up: each would leave a watcher until it is removed.
+        Assert.True(await new ZooKeeperBarrier(client, path).SetAsync());
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(await new ZooKeeperBarrier(client, path).WaitAsync(TimeSpan.FromMilliseconds(100)));
+        }
+
+        Assert.Equal(baseline, client.WatchCount);
+        Assert.True(await new ZooKeeperBarrier(client, path).RemoveAsync());
+    }
+
+    [Fact]
     public async Task Barrier_SetterSessionCloses_StaysSet()
     {
         await using var observer = await ConnectAsync();

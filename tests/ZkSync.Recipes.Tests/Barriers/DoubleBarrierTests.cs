@@ -55,6 +55,75 @@ public sealed class DoubleBarrierTests
         }
     }
 
+    [Fact]
+    public async Task EnterAsync_SessionExpiresWhileWaiting_JoinsAgainAndTheGroupCompletes()
+    {
+        var path = "/zksync-tests/double-" + Guid.NewGuid().ToString("N")[..12];
+        await using var a = await ConnectAsync(ConnectionString);
+        await using var b = await ConnectAsync(ConnectionString);
+        var enteringA = new ZooKeeperDoubleBarrier(a, path, 2).EnterAsync(Timeout);
+        await WaitForChildrenAsync(b, path, 1);
+        var oldSession = a.Session.SessionId;
+
+        // A's node goes with its session; A must not wait on uncounted.
+        await ZkSync.TestSupport.SessionKiller.ExpireAsync(a);
+        await Locks.LockTestEnvironment.WaitForNewSessionAsync(a, oldSession);
+
+        Assert.True(await new ZooKeeperDoubleBarrier(b, path, 2).EnterAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(await enteringA.WaitAsync(Timeout));
+    }
+
+    [Fact]
+    public async Task EnterAsync_TimesOutWhileTheConnectionHangs_ReturnsFalseAndLeavesNoParticipant()
+    {
+        var path = "/zksync-tests/double-" + Guid.NewGuid().ToString("N")[..12];
+        await using var proxy = new ZkSync.TestSupport.FaultProxy(ZkSync.TestSupport.ZooKeeperEnsemble.GetMemberEndPoint(1));
+        await using var admin = await ConnectAsync(ConnectionString);
+        await using var client = await ConnectAsync(proxy.Endpoint, TimeSpan.FromSeconds(10));
+        var suspended = ZkSync.TestSupport.WaitHelper.WaitForEventAsync<ZooKeeperSessionStateChangedEventArgs>(
+            h => client.StateChanged += h, h => client.StateChanged -= h, e => !e.Session.IsConnected, Timeout);
+
+        var entering = new ZooKeeperDoubleBarrier(client, path, 2).EnterAsync(TimeSpan.FromSeconds(2));
+        await WaitForChildrenAsync(admin, path, 1);
+
+        // The timeout runs out while nothing gets through: the clean-up's delete is lost with the connection.
+        proxy.Mode = ZkSync.TestSupport.FaultMode.Blackhole;
+        var outcome = await Record.ExceptionAsync(async () => Assert.False(await entering.WaitAsync(Timeout)));
+        await suspended;
+        proxy.Mode = ZkSync.TestSupport.FaultMode.Pass;
+        Assert.Null(outcome);
+
+        // Same session after the reconnect: a participant left behind would count for the next group.
+        await client.WaitForConnectedAsync().WaitAsync(Timeout);
+        await ZkSync.TestSupport.WaitHelper.WaitUntilAsync(async () =>
+        {
+            await admin.SyncAsync("/");
+            var stat = await admin.ExistsAsync(path); // the barrier's container goes with its last child
+            return stat is null || stat.NumChildren == 0;
+        }, Timeout);
+        Assert.False(await new ZooKeeperDoubleBarrier(admin, path, 2).EnterAsync(TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task EnterAsync_TimesOut_LeavesNoWatchBehind()
+    {
+        var path = "/zksync-tests/double-" + Guid.NewGuid().ToString("N")[..12];
+        await using var client = await ConnectAsync(ConnectionString);
+        var baseline = client.WatchCount;
+
+        Assert.False(await new ZooKeeperDoubleBarrier(client, path, 2).EnterAsync(TimeSpan.FromMilliseconds(500)));
+
+        // Nothing will create 'ready' for this group: a watch on it would stay for the whole session.
+        Assert.Equal(baseline, client.WatchCount);
+    }
+
+    private static async Task<ZooKeeperClient> ConnectAsync(string connectionString, TimeSpan? sessionTimeout = null)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var options = new ZooKeeperClientOptions { ConnectionString = connectionString, SessionTimeout = sessionTimeout ?? TimeSpan.FromSeconds(4) };
+        return await ZooKeeperClient.ConnectAsync(options, cancellationToken: cts.Token);
+    }
+
     private static async Task WaitForChildrenAsync(ZooKeeperClient client, string path, int count)
     {
         while (true)

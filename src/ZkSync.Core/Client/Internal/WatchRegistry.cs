@@ -131,6 +131,22 @@ internal sealed class WatchRegistry
         }
     }
 
+    /// <summary>Removes one watcher from the one-shot tables of <paramref name="path"/> (the path goes when none is left).</summary>
+    public void Forget(string path, Action<ZooKeeperWatchEvent> watcher)
+    {
+        lock (_gate)
+        {
+            foreach (var kind in (ReadOnlySpan<WatchKind>)[WatchKind.Data, WatchKind.Exist, WatchKind.Child])
+            {
+                var table = _tables[(int)kind];
+                if (table.TryGetValue(path, out var set) && set.Remove(watcher) && set.Count == 0)
+                {
+                    table.Remove(path);
+                }
+            }
+        }
+    }
+
     /// <summary>Removes local watches of <paramref name="type"/> on <paramref name="path"/>.</summary>
     public void Remove(string path, ZooKeeperWatcherType type)
     {

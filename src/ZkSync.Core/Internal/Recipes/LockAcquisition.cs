@@ -89,6 +89,9 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         ListingWatch? listingWatch = null;
         var waited = false;
         var transientFailures = 0;
+        var couldTell = true; // no transient failure since the last listing was judged
+        var lookConnection = client.ConnectionLostToken; // the connection of that listing (at first: of the start)
+        (string Path, Action<ZooKeeperWatchEvent> Watcher)? predecessorWatch = null;
         AcquiredNode? acquired = null;
         try
         {
@@ -113,6 +116,8 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
 
                     children ??= await queue.GetChildrenAsync(requestToken).ConfigureAwait(false);
                     transientFailures = 0;
+                    couldTell = true;
+                    lookConnection = client.ConnectionLostToken;
                     var sorted = LockContention.Sort(children, attempt.Kind);
                     children = null;
                     var index = SequentialNodeOrdering.IndexOf(sorted, entry.Name);
@@ -162,10 +167,12 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     var watched = sorted[decision.WatchIndex];
                     var watchedPath = ZkPath.Combine(attempt.LockPath, watched.Name);
                     var signal = new TaskCompletionSource<ZooKeeperWatchEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    ForgetPredecessorWatch(ref predecessorWatch); // a wait that woke for another reason
+                    predecessorWatch = (watchedPath, e => signal.TrySetResult(e));
                     ZooKeeperNodeData predecessor;
                     try
                     {
-                        predecessor = await client.GetDataAsync(watchedPath, e => signal.TrySetResult(e), requestToken).ConfigureAwait(false);
+                        predecessor = await client.GetDataAsync(watchedPath, predecessorWatch.Value.Watcher, requestToken).ConfigureAwait(false);
                     }
                     catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
                     {
@@ -202,12 +209,11 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                 {
                     children = null;
                     listingWatch = null;
+                    couldTell = false;
                     await WaitForConnectionAsync(attempt, ex, cancellationToken, waitToken).ConfigureAwait(false);
-                    if (++transientFailures > 1)
-                    {
-                        // Failing while connected (e.g. Throttled, request timeouts): back off instead of spinning.
-                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * transientFailures, 1000)), waitToken).ConfigureAwait(false);
-                    }
+
+                    // Failing while connected (e.g. Throttled, request timeouts): back off instead of spinning.
+                    await Task.Delay(TransientRetry.Delay(++transientFailures), waitToken).ConfigureAwait(false);
 
                     if (entry is not null && monitor is not null && client.Session.SessionId != entry.SessionId)
                     {
@@ -219,11 +225,16 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline is { IsCancellationRequested: true })
         {
-            // Out of time: "held by someone else" only if we could actually tell.
-            return IsConnected ? null : throw NotConnected(attempt, timeout);
+            // Out of time: "held by someone else" only if we could actually tell, from a listing judged after the last
+            // connection loss (a try whose create was lost to a blip, and that was still looking for it, could not).
+            return !IsConnected ? throw NotConnected(attempt, timeout)
+                : couldTell && (entry is not null || !lookConnection.IsCancellationRequested) ? null
+                : throw new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, attempt.LockPath,
+                    $"Could not tell whether lock '{attempt.Name}' is held: the connection to ZooKeeper was lost during the attempt and the timeout of {timeout} ran out before it could look again.");
         }
         finally
         {
+            ForgetPredecessorWatch(ref predecessorWatch);
             if (acquired is null && entry is not null)
             {
                 monitor?.Stop();
@@ -250,6 +261,16 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
         catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode || ex.IsTransient)
         {
             return false;
+        }
+    }
+
+    /// <summary>Forgets the watcher of a wait that is over without its event (it would stay until that node changes).</summary>
+    private void ForgetPredecessorWatch(ref (string Path, Action<ZooKeeperWatchEvent> Watcher)? watch)
+    {
+        if (watch is { } pending)
+        {
+            client.ForgetWatcher(pending.Path, pending.Watcher);
+            watch = null;
         }
     }
 

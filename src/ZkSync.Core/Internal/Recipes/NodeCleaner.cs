@@ -163,12 +163,7 @@ internal sealed class NodeCleaner(ZooKeeperClient client, ILogger logger)
     {
         try
         {
-            await client.WaitForConnectedAsync().ConfigureAwait(false);
-            if (attempt > 0)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(50 * attempt, 1000))).ConfigureAwait(false);
-            }
-
+            await TransientRetry.WaitAsync(client, attempt + 1, CancellationToken.None).ConfigureAwait(false);
             return true;
         }
         catch (Exception ex) when (ex is ObjectDisposedException or ZooKeeperException)

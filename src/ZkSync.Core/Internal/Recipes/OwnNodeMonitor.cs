@@ -92,6 +92,7 @@ internal sealed class OwnNodeMonitor
 
     private async Task ArmAsync()
     {
+        var failures = 0;
         while (!_stopped && !IsGone)
         {
             // Unconfirmed until the reply: in between, a deletion would only show in that reply.
@@ -112,10 +113,11 @@ internal sealed class OwnNodeMonitor
             }
             catch (ZooKeeperException ex) when (ex.IsTransient)
             {
-                // The watch may not be set: try again on the next connection of the same session.
+                // The watch may not be set: try again on the next connection of the same session (backing off while
+                // requests fail on a live connection, e.g. Throttled).
                 try
                 {
-                    await _client.WaitForConnectedAsync().ConfigureAwait(false);
+                    await TransientRetry.WaitAsync(_client, ++failures, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception waitFailure) when (waitFailure is ObjectDisposedException or ZooKeeperException)
                 {

@@ -259,13 +259,14 @@ internal sealed class SequentialNodeQueue
     /// <returns>The adopted node, or null when there is none (any node of an ended session was deleted).</returns>
     internal async Task<QueueEnterResult?> RecoverAsync(string protection, CancellationToken cancellationToken, CancellationToken connectionWaitToken)
     {
+        var failures = 0;
         try
         {
             while (true)
             {
                 try
                 {
-                    await _client.WaitForConnectedAsync(connectionWaitToken).ConfigureAwait(false);
+                    await TransientRetry.WaitAsync(_client, failures, connectionWaitToken).ConfigureAwait(false);
                     // The lost create may have been applied through another member (or by a previous session), and
                     // the zxid of its reply never reached us: sync so that the listing is sure to include it.
                     await _client.SyncAsync(ParentPath, cancellationToken).ConfigureAwait(false);
@@ -303,7 +304,8 @@ internal sealed class SequentialNodeQueue
                 }
                 catch (ZooKeeperException ex) when (ex.IsTransient || ex.Code == ZooKeeperErrorCode.SessionExpired)
                 {
-                    // Lost again while looking: look again on the next connection.
+                    // Lost again while looking: look again on the next connection (backing off while connected).
+                    failures++;
                 }
             }
         }
