@@ -38,6 +38,14 @@ public sealed class ZkSyncOptions
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = ClientDefaults.RequestTimeout;
 
+    /// <summary>
+    /// The largest ZooKeeper request sent, in bytes (path, data, ACL and header, as the server counts them against its
+    /// <c>jute.maxbuffer</c>). A larger one fails on its own, naming the path, size and limit, instead of making the server
+    /// close the connection and so lose every lock of the application. Default 1 MiB − 1 KiB (1,047,552); raise it only
+    /// together with the servers' <c>jute.maxbuffer</c>.
+    /// </summary>
+    public int MaxRequestSize { get; set; } = ClientDefaults.MaxRequestSize;
+
     /// <summary>Credentials sent on every connection; none by default.</summary>
     public ZkSyncAuthOptions Auth { get; set; } = new();
 

@@ -19,6 +19,7 @@ internal static class ZkSyncClientFactory
             SessionTimeout = options.SessionTimeout,
             ConnectTimeout = options.ConnectTimeout,
             RequestTimeout = options.RequestTimeout,
+            MaxRequestSize = options.MaxRequestSize,
         };
         if (options.Auth?.User is { } user)
         {

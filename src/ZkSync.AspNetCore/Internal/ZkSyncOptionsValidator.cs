@@ -51,6 +51,7 @@ internal sealed class ZkSyncOptionsValidator(ZkSyncConnectionStringSource? conne
         Check(c => c.SessionTimeout = options.SessionTimeout, nameof(ZkSyncOptions.SessionTimeout), failures);
         Check(c => c.ConnectTimeout = options.ConnectTimeout, nameof(ZkSyncOptions.ConnectTimeout), failures);
         Check(c => c.RequestTimeout = options.RequestTimeout, nameof(ZkSyncOptions.RequestTimeout), failures);
+        Check(c => c.MaxRequestSize = options.MaxRequestSize, nameof(ZkSyncOptions.MaxRequestSize), failures);
 
         var auth = options.Auth;
         if (auth is null || (auth.User is null && auth.Password is null))

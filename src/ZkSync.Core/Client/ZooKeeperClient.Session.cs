@@ -102,6 +102,8 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
 
     int IConnectionOwner.MaxFrameSize => _options.MaxFrameSize;
 
+    int IConnectionOwner.MaxRequestSize => _options.MaxRequestSize;
+
     WatchRegistry IReplyContext.Watches => _watches;
 
     string? IReplyContext.Chroot => _chroot;

@@ -34,6 +34,19 @@ public sealed class ZooKeeperClientOptions
     /// </summary>
     public int MaxFrameSize { get; set; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// The largest request sent, in bytes as the server counts them against its <c>jute.maxbuffer</c> (the serialized
+    /// request: header, path, data, ACL, every operation of a multi). A larger request fails on its own with
+    /// <see cref="ZooKeeperErrorCode.BadArguments"/> naming the path, its size and this limit, and is never sent: the
+    /// server would close the connection, and with it every lock and leadership of the client. Default 1 MiB minus 1 KiB
+    /// (<see cref="DefaultMaxRequestSize"/>), below the server's default <c>jute.maxbuffer</c> of 1 MiB − 1; raise it
+    /// only together with the servers' <c>jute.maxbuffer</c>.
+    /// </summary>
+    public int MaxRequestSize { get; set; } = DefaultMaxRequestSize;
+
+    /// <summary>The default of <see cref="MaxRequestSize"/>: 1 MiB − 1 KiB (1,047,552 bytes).</summary>
+    public const int DefaultMaxRequestSize = 1024 * 1024 - 1024;
+
     /// <summary>TLS settings; off by default.</summary>
     public ZooKeeperTlsOptions Tls { get; set; } = new();
 
@@ -73,6 +86,11 @@ public sealed class ZooKeeperClientOptions
         if (MaxFrameSize < 1024)
         {
             throw new ArgumentException($"MaxFrameSize must be at least 1024 bytes (was {MaxFrameSize}).", nameof(MaxFrameSize));
+        }
+
+        if (MaxRequestSize < 1024)
+        {
+            throw new ArgumentException($"MaxRequestSize must be at least 1024 bytes, and no larger than the servers' jute.maxbuffer (was {MaxRequestSize}).", nameof(MaxRequestSize));
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed class StrictConfigurationTests
 
         var failure = Assert.Single(ex.Failures);
         Assert.DoesNotContain("Did you mean", failure, StringComparison.Ordinal);
-        Assert.Contains("The settings of ZkSync are: ConnectionString, SessionTimeout, ConnectTimeout, RequestTimeout, Auth, Locks, HealthChecks, Leaders", failure, StringComparison.Ordinal);
+        Assert.Contains("The settings of ZkSync are: ConnectionString, SessionTimeout, ConnectTimeout, RequestTimeout, MaxRequestSize, Auth, Locks, HealthChecks, Leaders", failure, StringComparison.Ordinal);
     }
 
     [Fact]

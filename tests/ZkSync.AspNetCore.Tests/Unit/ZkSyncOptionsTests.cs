@@ -22,6 +22,7 @@ public sealed class ZkSyncOptionsTests
             ["ZkSync:SessionTimeout"] = "00:00:12",
             ["ZkSync:ConnectTimeout"] = "00:00:03",
             ["ZkSync:RequestTimeout"] = "00:01:00",
+            ["ZkSync:MaxRequestSize"] = "4194304",
             ["ZkSync:Auth:User"] = "orders",
             ["ZkSync:Auth:Password"] = "secret",
             ["ZkSync:Locks:RootPath"] = "/apps/locks",
@@ -46,6 +47,7 @@ public sealed class ZkSyncOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(12), options.SessionTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromMinutes(1), options.RequestTimeout);
+        Assert.Equal(4 * 1024 * 1024, options.MaxRequestSize);
         Assert.Equal(("digest", "orders", "secret"), (options.Auth.Scheme, options.Auth.User, options.Auth.Password));
         Assert.Equal("/apps/locks", options.Locks.RootPath);
         Assert.Equal(TimeSpan.FromSeconds(2), options.Locks.DefaultTimeout);
@@ -68,6 +70,7 @@ public sealed class ZkSyncOptionsTests
         Assert.Equal(TimeSpan.FromSeconds(20), options.SessionTimeout);
         Assert.Equal(TimeSpan.FromSeconds(5), options.ConnectTimeout);
         Assert.Equal(TimeSpan.FromSeconds(30), options.RequestTimeout);
+        Assert.Equal(1024 * 1024 - 1024, options.MaxRequestSize);
         Assert.Equal("/zksync/locks", options.Locks.RootPath);
         Assert.Equal(TimeSpan.Zero, options.Locks.DefaultTimeout);
         Assert.Equal(409, options.Locks.RejectionStatusCode);
@@ -98,6 +101,7 @@ public sealed class ZkSyncOptionsTests
     [InlineData("ZkSync:SessionTimeout", "00:00:00.500", "ZkSync:SessionTimeout is invalid")]
     [InlineData("ZkSync:ConnectTimeout", "00:00:00", "ZkSync:ConnectTimeout is invalid")]
     [InlineData("ZkSync:RequestTimeout", "-00:00:02", "ZkSync:RequestTimeout is invalid")]
+    [InlineData("ZkSync:MaxRequestSize", "100", "ZkSync:MaxRequestSize is invalid: MaxRequestSize must be at least 1024 bytes")]
     [InlineData("ZkSync:Auth:User", "a:b", "ZkSync:Auth:User must not contain ':'")]
     [InlineData("ZkSync:Auth:Password", "secret", "ZkSync:Auth:User is required")]
     [InlineData("ZkSync:Locks:RootPath", "locks", "ZkSync:Locks:RootPath 'locks' is not a valid ZooKeeper path")]

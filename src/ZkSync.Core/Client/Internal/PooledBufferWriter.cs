@@ -21,6 +21,9 @@ internal sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 
     public void Clear() => _written = 0;
 
+    /// <summary>Drops everything written after the first <paramref name="count"/> bytes.</summary>
+    public void Truncate(int count) => _written = Math.Min(_written, count);
+
     /// <summary>Returns an oversized buffer to the pool so one huge request does not pin memory forever.</summary>
     public void Trim(int maxRetained)
     {

@@ -368,6 +368,8 @@ internal sealed class PingRequest() : ZkRequest<bool>(OpCode.Ping, null)
 
 internal sealed class MultiRequest(IReadOnlyList<ZooKeeperOp> ops) : ZkRequest<IReadOnlyList<ZooKeeperOpResult>>(OpCode.Multi, null)
 {
+    public IReadOnlyList<ZooKeeperOp> Operations => ops;
+
     public override void WriteBody(ref JuteWriter writer, string? chroot)
     {
         foreach (var op in ops)

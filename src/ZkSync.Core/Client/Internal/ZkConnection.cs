@@ -12,6 +12,8 @@ internal interface IConnectionOwner : IReplyContext
 {
     int MaxFrameSize { get; }
 
+    int MaxRequestSize { get; }
+
     void OnNotification(ZooKeeperEventType type, string serverPath);
 
     void OnZxid(long zxid);
@@ -355,10 +357,27 @@ internal sealed class ZkConnection : IAsyncDisposable
             writer.WriteInt32((int)request.OpCode);
             request.WriteBody(ref writer, chroot);
             writer.EndFrame(start);
+            var size = buffer.WrittenCount - start - 4;
+            if (size > _owner.MaxRequestSize)
+            {
+                // Never sent: a frame over the server's jute.maxbuffer makes it close the connection (F11).
+                buffer.Truncate(start);
+                request.Fail(RequestTooLarge(request, size, _owner.MaxRequestSize));
+                continue;
+            }
 
             // Pending before the bytes leave, so the reader always finds it.
             _pending.Enqueue(request);
         }
+    }
+
+    private static ZooKeeperException RequestTooLarge(ZkRequest request, int size, int limit)
+    {
+        var what = request is MultiRequest multi
+            ? FormattableString.Invariant($"The multi of {multi.Operations.Count} operations (first path '{multi.Operations[0].Path}')")
+            : FormattableString.Invariant($"The {ZooKeeperClient.OpName(request.OpCode)} request for '{request.Path}'");
+        return new ZooKeeperException(ZooKeeperErrorCode.BadArguments, request.Path, FormattableString.Invariant(
+            $"{what} is {size} bytes, more than MaxRequestSize ({limit} bytes); it was not sent. A server closes the connection for a request over its jute.maxbuffer (1 MiB by default), which would end every lock of this client."));
     }
 
     private async Task ReadLoopAsync(CancellationToken cancellationToken)
