@@ -13,7 +13,11 @@
 #    (override with ZKSYNC_TEST_RESULTS_DIR): without arguments, the tests that do not disturb the ensemble first, then
 #    one assembly at a time the member-stopping tests (Category=Disruptive) and the fault suite (Category=Faults, about
 #    2 minutes, on an ensemble of its own at ports 24780+).
-# 4. Stops the ensemble it started and removes its data, on success, failure, Ctrl-C or TERM.
+#    Then, without arguments, a third phase against ZooKeeper 3.9.3 (ZKSYNC_TEST_OTHER_VERSION, empty to skip): a
+#    3-member 3.9.3 ensemble of its own (ZK_VERSION=3.9.3 eng/zookeeper.sh up 3, base port ZK_BASE_PORT+10, state in
+#    .zk-3.9.3) runs the client integration and recipe suites, Curator 5.7.1 interop included (not the fault suite,
+#    whose workers bring their own ensemble), disruptive tests one at a time; TRX results in a subfolder.
+# 4. Stops the ensembles it started and removes their data, on success, failure, Ctrl-C or TERM.
 # 5. Prints "Tests: N passed, N failed, N skipped" as its last line; exits non-zero when a test
 #    failed, dotnet test failed, or no test ran.
 #
@@ -36,6 +40,11 @@ tls_started=0
 readonly TLS_STATE_DIR="$REPO_ROOT/.zk/tls-server"
 # The TLS server sits 500 ports above the ensemble, so several checkouts can test side by side.
 readonly TLS_BASE_PORT="${ZK_TLS_BASE_PORT:-$((${ZK_BASE_PORT:-22180} + 500))}"
+# The other server version of the third phase, its ensemble's state and ports (10 above the main ensemble's).
+readonly OTHER_VERSION="${ZKSYNC_TEST_OTHER_VERSION-3.9.3}"
+readonly OTHER_STATE_DIR="$REPO_ROOT/.zk-$OTHER_VERSION"
+readonly OTHER_BASE_PORT=$((${ZK_BASE_PORT:-22180} + 10))
+other_started=0
 test_pid=''
 
 log() {
@@ -56,7 +65,16 @@ stop_tests() {
   test_pid=''
 }
 
+stop_other_ensemble() {
+  if ((other_started)); then
+    other_started=0
+    ZK_STATE_DIR="$OTHER_STATE_DIR" ZK_BASE_PORT="$OTHER_BASE_PORT" bash "$ZOOKEEPER" down ||
+      log "warning: stopping the ZooKeeper $OTHER_VERSION ensemble failed"
+  fi
+}
+
 stop_ensemble() {
+  stop_other_ensemble
   if ((tls_started)); then
     tls_started=0
     ZK_STATE_DIR="$TLS_STATE_DIR" ZK_BASE_PORT="$TLS_BASE_PORT" bash "$ZOOKEEPER" down || log "warning: stopping the TLS server failed"
@@ -77,7 +95,7 @@ cleanup() {
 run_dotnet_test() {
   local status=0
   setsid dotnet test ZkSync.AspNetCore.sln -c Release \
-    --logger "trx" --results-directory "$RESULTS_DIR" \
+    --logger "trx" --results-directory "${TEST_RESULTS_DIR:-$RESULTS_DIR}" \
     --blame-hang-timeout "${ZKSYNC_TEST_HANG_TIMEOUT:-20m}" --blame-hang-dump-type none \
     "$@" </dev/null &
   test_pid=$!
@@ -112,6 +130,53 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive
             failed += 1
 print(passed, failed, skipped)
 PY
+}
+
+# Runs "$@" after "--" with the NAME=VALUE assignments before it exported, and restores the previous values after.
+with_env() {
+  local assignments=() saved=() name status=0
+  while [[ $1 != -- ]]; do
+    assignments+=("$1")
+    shift
+  done
+  shift
+  for name in "${assignments[@]%%=*}"; do
+    if [[ -v $name ]]; then
+      saved+=("$name=${!name}")
+    else
+      saved+=("$name")
+    fi
+  done
+  export "${assignments[@]}"
+  "$@" || status=$?
+  for name in "${saved[@]}"; do
+    if [[ $name == *=* ]]; then
+      export "$name"
+    else
+      unset "$name"
+    fi
+  done
+  return "$status"
+}
+
+# Third phase: the client integration and recipe suites (Curator interop with that version's Curator) against an
+# ensemble of ZooKeeper $OTHER_VERSION; the main ensemble keeps running meanwhile (other ports).
+test_other_version() {
+  local rc=0 connection java_lib suites="(FullyQualifiedName~ZkSync.Client.Tests.Integration.|FullyQualifiedName~ZkSync.Client.Tests.TestInfrastructure.|FullyQualifiedName~ZkSync.Recipes.Tests.)"
+  log "ZooKeeper $OTHER_VERSION: client integration and recipe suites"
+  ZK_VERSION="$OTHER_VERSION" bash "$ZOOKEEPER" install-peers
+  java_lib="$(ZK_VERSION="$OTHER_VERSION" bash "$ZOOKEEPER" java-lib)"
+  other_started=1
+  connection="$(ZK_VERSION="$OTHER_VERSION" ZK_STATE_DIR="$OTHER_STATE_DIR" ZK_BASE_PORT="$OTHER_BASE_PORT" \
+    bash "$ZOOKEEPER" up 3 | tail -n 1)" || { log "error: the ZooKeeper $OTHER_VERSION ensemble did not start"; return 1; }
+  # The tests find the ensemble (and stop and start its members) through these variables; TLS stays a 3.8 matter.
+  local env=(ZKSYNC_TEST_CONNECTION="$connection" ZK_VERSION="$OTHER_VERSION" ZK_STATE_DIR="$OTHER_STATE_DIR"
+    ZK_BASE_PORT="$OTHER_BASE_PORT" ZKSYNC_JAVA_LIB="$java_lib" TEST_RESULTS_DIR="$RESULTS_DIR/zookeeper-$OTHER_VERSION")
+  suites+="&FullyQualifiedName!~.Tls"
+  with_env "${env[@]}" -- run_dotnet_test --no-build --filter "$suites&Category!=Faults&Category!=Disruptive" || rc=$?
+  with_env "${env[@]}" -- run_dotnet_test --no-build -m:1 --filter "$suites&Category=Disruptive" || rc=$?
+  stop_other_ensemble
+  return "$rc"
 }
 
 main() {
@@ -162,6 +227,9 @@ main() {
     run_dotnet_test --filter "Category!=Faults&Category!=Disruptive" || rc=$?
     log "disruptive tests and the fault-injection suite, one assembly at a time"
     run_dotnet_test --no-build -m:1 --filter "Category=Disruptive|Category=Faults" || rc=$?
+    if [[ -n $OTHER_VERSION ]]; then
+      test_other_version || rc=$?
+    fi
   fi
 
   stop_ensemble

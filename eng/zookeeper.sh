@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Local Apache ZooKeeper (Debian's 3.8 package) on 127.0.0.1 for ZkSync development, tests and CI.
+# Local Apache ZooKeeper on 127.0.0.1 for ZkSync development, tests and CI: Debian bookworm's 3.8 package, or 3.9.3
+# (ZK_VERSION=3.9.3: Debian trixie's .deb files, downloaded with apt and unpacked beside the installed 3.8).
 #
 # Usage: eng/zookeeper.sh <command> [arguments]
 #   install               install Debian's zookeeper package when it is missing
-#   install-peers         install the interop peers (Curator recipes, python3-kazoo) when missing
+#   install-peers         install the interop peers (Curator recipes, python3-kazoo) when missing; with
+#                         ZK_VERSION=3.9.3 also Curator 5.7.1 and the 3.9.3 client jars (see java-lib)
+#   java-lib              print the folder of jars the Java interop peers use for ZK_VERSION (ZKSYNC_JAVA_LIB)
 #   up-tls                start a standalone server with a TLS port (secureClientPort = BASE+301) next to its
 #                         plain one, with a throwaway CA; prints `export ZKSYNC_TEST_TLS_*=…` lines for the tests
 #   up [N]                start a standalone server (N=1) or an N-member ensemble (default 3) and wait
 #                         until every member serves requests; prints the connection string last on stdout
 #   down                  stop the members this script started and remove their configs, data and logs
 #   stop M | start M      take member M down / bring it back (start waits until M serves again)
-#   status                print each member's mode (standalone, leader, follower, not-serving or down)
+#   status                print each member's mode (standalone, leader, follower, not-serving or down) and
+#                         the server version
 #   leader                print the number of the member that leads (the standalone server for N=1)
 #   connection-string [N] print the running ensemble's connection string (or the one `up N` would use)
 #   is-running            exit 0 when a member started from the state directory is running
@@ -21,6 +25,12 @@
 #   ZK_STATE_DIR    configs, data, pid files and logs, default <repo>/.zk
 #   ZK_WAIT_SECONDS how long `up` and `start` wait for members to serve, default 60
 #   ZK_JAVA_OPTS    extra JVM options for every member
+#   ZK_VERSION      3.8 (default: Debian bookworm's zookeeper package) or 3.9.3 (Debian trixie's zookeeper and
+#                   libcurator-*-java 5.7.1 .deb files, fetched with apt-get download from the mirror apt is
+#                   configured with and unpacked with dpkg -x under ZK_RELEASES_DIR; the installed 3.8 stays, and
+#                   the same Java 17 runs both). An ensemble keeps the version it was started with: stop, start
+#                   and status use the recorded one.
+#   ZK_RELEASES_DIR where other versions are unpacked, default /opt/zksync
 set -euo pipefail
 
 SCRIPT_PATH="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
@@ -31,6 +41,11 @@ WAIT_SECONDS="${ZK_WAIT_SECONDS:-60}"
 readonly SCRIPT_PATH REPO_ROOT STATE_DIR WAIT_SECONDS
 
 readonly ZOOKEEPER_JAR=/usr/share/java/zookeeper.jar
+readonly RELEASES_DIR="${ZK_RELEASES_DIR:-/opt/zksync}"
+# The Debian release that ships the other version, and the upstream versions taken from it.
+readonly OTHER_SUITE=trixie
+readonly OTHER_ZOOKEEPER=3.9.3
+readonly OTHER_CURATOR=5.7.1
 readonly SLF4J_SIMPLE_JAR=/usr/share/java/slf4j-simple.jar
 readonly MAIN_CLASS=org.apache.zookeeper.server.quorum.QuorumPeerMain
 readonly FOUR_LETTER_WORDS=ruok,srvr,mntr,cons,stat,conf,wchs,isro
@@ -39,6 +54,8 @@ readonly MAX_MEMBERS=9
 
 # Recorded ensemble size; 0 while no ensemble state exists.
 MEMBERS=0
+# The server version: the recorded one once an ensemble exists, else ZK_VERSION.
+VERSION=''
 
 log() {
   printf 'zookeeper.sh: %s\n' "$*" >&2
@@ -90,10 +107,111 @@ apt_install() {
     -o DPkg::Lock::Timeout=300 "${missing[@]}" >&2
 }
 
+# Prints 3.8 or 3.9.3 for a ZK_VERSION value; fails naming the allowed values.
+normalize_version() {
+  case ${1:-} in
+    '' | 3.8 | 3.8.0) echo 3.8 ;;
+    3.9.3 | 3.9) echo "$OTHER_ZOOKEEPER" ;;
+    *) die "ZK_VERSION must be 3.8 (Debian bookworm's package, the default) or $OTHER_ZOOKEEPER, not '$1'" ;;
+  esac
+}
+
+# Where the .deb files of version $1 are unpacked (dpkg -x) and where its peer jar folder is.
+release_dir() { echo "$RELEASES_DIR/zookeeper-$1"; }
+
+# The jars that run a server of $VERSION, jute first: the 3.9.3 jar's manifest also names /usr/share/java's 3.8 jute.
+zookeeper_jars() {
+  if [[ $VERSION == 3.8 ]]; then
+    echo "$ZOOKEEPER_JAR"
+  else
+    local java
+    java="$(release_dir "$VERSION")/root/usr/share/java"
+    echo "$java/zookeeper-jute.jar:$java/zookeeper.jar"
+  fi
+}
+
+# The apt mirror of the configured Debian sources (deb.debian.org when none is found).
+debian_mirror() {
+  local uri
+  uri="$(apt-get indextargets --format '$(REPO_URI)' 'Created-By: Packages' 2>/dev/null |
+    grep -m1 -E '^https?://[^ ]*/debian/$' || true)"
+  echo "${uri:-http://deb.debian.org/debian/}"
+}
+
+# Downloads packages "name=upstream-version" from $OTHER_SUITE with apt-get download (a throwaway source list and
+# package lists: the system's sources stay as they are) and unpacks them into $1 with dpkg -x.
+fetch_debs() {
+  local target=$1 work mirror spec name upstream candidate deb
+  shift
+  command -v apt-get >/dev/null 2>&1 || die "apt-get is needed to download the $OTHER_SUITE packages ($*)"
+  work="$(mktemp -d)"
+  # shellcheck disable=SC2064 # expand now: the trap removes this download folder
+  trap "rm -rf -- '$work'" RETURN
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs"
+  mirror="$(debian_mirror)"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $OTHER_SUITE main" >"$work/sources.list"
+  local apt_options=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache" -o APT::Sandbox::User=root -q)
+  log "downloading $* from Debian $OTHER_SUITE ($mirror)"
+  apt-get "${apt_options[@]}" update >&2 || die "apt-get update of Debian $OTHER_SUITE from $mirror failed"
+  for spec in "$@"; do
+    name=${spec%%=*}
+    upstream=${spec#*=}
+    candidate="$(apt-cache "${apt_options[@]}" show "$name" 2>/dev/null |
+      sed -n 's/^Version: //p' | grep -m1 -E "^([0-9]+:)?${upstream//./\.}([-+~]|$)" || true)"
+    [[ -n $candidate ]] || die "Debian $OTHER_SUITE has no $name $upstream (apt-cache show $name)"
+    (cd "$work/debs" && apt-get "${apt_options[@]}" download "$name=$candidate" >&2) ||
+      die "apt-get download $name=$candidate failed"
+  done
+  mkdir -p "$target"
+  for deb in "$work/debs"/*.deb; do
+    dpkg -x "$deb" "$target"
+  done
+}
+
 ensure_zookeeper() {
   apt_install zookeeper
   [[ -f $ZOOKEEPER_JAR ]] || die "$ZOOKEEPER_JAR not found although the zookeeper package is installed"
   command -v java >/dev/null 2>&1 || die "java is not on PATH"
+  if [[ $VERSION != 3.8 ]]; then
+    local dir
+    dir="$(release_dir "$VERSION")"
+    if [[ ! -f $dir/root/usr/share/java/zookeeper.jar ]]; then
+      # Its dependencies (Netty, Jetty, Jackson, metrics, ...) are the ones bookworm's 3.8 package installed.
+      as_root bash "$SCRIPT_PATH" fetch-debs "$dir/root" "zookeeper=$VERSION" "libzookeeper-java=$VERSION"
+    fi
+    [[ -f $dir/root/usr/share/java/zookeeper-jute.jar ]] || die "$dir holds no ZooKeeper $VERSION jars"
+  fi
+}
+
+# The interop peers; for another version also its Curator and client jars, gathered in the folder java-lib prints.
+ensure_peers() {
+  apt_install libcurator-recipes-java python3-kazoo
+  if [[ $VERSION != 3.8 ]]; then
+    ensure_zookeeper
+    local dir lib jar
+    dir="$(release_dir "$VERSION")"
+    if [[ ! -f $dir/root/usr/share/java/curator-recipes-$OTHER_CURATOR.jar ]]; then
+      as_root bash "$SCRIPT_PATH" fetch-debs "$dir/root" "libcurator-client-java=$OTHER_CURATOR" "libcurator-framework-java=$OTHER_CURATOR" \
+        "libcurator-recipes-java=$OTHER_CURATOR"
+    fi
+    lib="$dir/java"
+    as_root mkdir -p "$lib"
+    for jar in zookeeper.jar zookeeper-jute.jar curator-client.jar curator-framework.jar curator-recipes.jar; do
+      as_root ln -sfn "$dir/root/usr/share/java/$jar" "$lib/$jar"
+    done
+    for jar in guava.jar slf4j-api.jar slf4j-simple.jar; do
+      [[ -f /usr/share/java/$jar ]] && as_root ln -sfn "/usr/share/java/$jar" "$lib/$jar"
+    done
+  fi
+}
+
+cmd_java_lib() {
+  if [[ $VERSION == 3.8 ]]; then
+    echo /usr/share/java
+  else
+    echo "$(release_dir "$VERSION")/java"
+  fi
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -150,12 +268,13 @@ validate_count() {
 
 # Loads the recorded ensemble (if any) into MEMBERS and BASE_PORT; returns 1 when there is none.
 load_state() {
-  local file="$STATE_DIR/ensemble" key value members='' base=''
+  local file="$STATE_DIR/ensemble" key value members='' base='' version=3.8
   [[ -f $file ]] || return 1
   while IFS='=' read -r key value; do
     case $key in
       members) members=$value ;;
       base_port) base=$value ;;
+      version) version=$value ;;
     esac
   done <"$file"
   if ! is_uint "$members" || ! is_uint "$base"; then
@@ -164,8 +283,12 @@ load_state() {
   if [[ -n ${ZK_BASE_PORT:-} && $ZK_BASE_PORT != "$base" ]]; then
     log "note: the ensemble in $STATE_DIR uses base port $base (ZK_BASE_PORT=$ZK_BASE_PORT is ignored)"
   fi
+  if [[ -n ${ZK_VERSION:-} && "$(normalize_version "$ZK_VERSION")" != "$version" ]]; then
+    log "note: the ensemble in $STATE_DIR runs ZooKeeper $version (ZK_VERSION=$ZK_VERSION is ignored)"
+  fi
   MEMBERS=$members
   BASE_PORT=$base
+  VERSION=$version
 }
 
 require_state() {
@@ -180,8 +303,8 @@ require_member() {
 
 write_state() {
   mkdir -p "$STATE_DIR"
-  printf 'members=%s\nbase_port=%s\nconnection_string=%s\n' \
-    "$MEMBERS" "$BASE_PORT" "$(connection_string_for "$MEMBERS")" >"$STATE_DIR/ensemble.tmp"
+  printf 'members=%s\nbase_port=%s\nversion=%s\nconnection_string=%s\n' \
+    "$MEMBERS" "$BASE_PORT" "$VERSION" "$(connection_string_for "$MEMBERS")" >"$STATE_DIR/ensemble.tmp"
   mv "$STATE_DIR/ensemble.tmp" "$STATE_DIR/ensemble"
 }
 
@@ -316,7 +439,8 @@ require_ports_free() {
 }
 
 classpath() {
-  local path=$ZOOKEEPER_JAR
+  local path
+  path="$(zookeeper_jars)"
   # The package ships no SLF4J binding; with slf4j-simple the member logs go to zookeeper.log.
   if [[ -f $SLF4J_SIMPLE_JAR ]]; then
     path+=":$SLF4J_SIMPLE_JAR"
@@ -459,11 +583,13 @@ cmd_up() {
   validate_base_port
   ensure_zookeeper
   lock_state
+  local requested_version=$VERSION
   if load_state; then
     running="$(running_members)"
     if [[ -n $running ]]; then
-      if ((MEMBERS != count)) || [[ $BASE_PORT != "$requested_base" && -n ${ZK_BASE_PORT:-} ]]; then
-        die "an ensemble of $MEMBERS on base port $BASE_PORT is already running from $STATE_DIR; run '$0 down' first"
+      if ((MEMBERS != count)) || [[ $BASE_PORT != "$requested_base" && -n ${ZK_BASE_PORT:-} ]] ||
+        [[ $VERSION != "$requested_version" && -n ${ZK_VERSION:-} ]]; then
+        die "an ensemble of $MEMBERS (ZooKeeper $VERSION) on base port $BASE_PORT is already running from $STATE_DIR; run '$0 down' first"
       fi
       for ((i = 1; i <= MEMBERS; i++)); do
         member_running "$i" || missing+=("$i")
@@ -480,6 +606,7 @@ cmd_up() {
     log "removing the stale state of a stopped ensemble in $STATE_DIR"
     remove_state
     BASE_PORT=$requested_base
+    VERSION=$requested_version
   fi
   MEMBERS=$count
   for ((i = 1; i <= MEMBERS; i++)); do
@@ -494,7 +621,7 @@ cmd_up() {
     all+=("$i")
   done
   wait_until_serving "${all[@]}"
-  log "ready: $(if ((MEMBERS == 1)); then echo standalone; else echo "$MEMBERS members, leader is member $(find_leader)"; fi)"
+  log "ready: ZooKeeper $(server_version 1), $(if ((MEMBERS == 1)); then echo standalone; else echo "$MEMBERS members, leader is member $(find_leader)"; fi)"
   connection_string_for "$MEMBERS"
 }
 
@@ -553,8 +680,15 @@ cmd_status() {
   local i
   require_state
   for ((i = 1; i <= MEMBERS; i++)); do
-    printf 'member %s 127.0.0.1:%s %s\n' "$i" "$(client_port "$i")" "$(member_mode "$i")"
+    printf 'member %s 127.0.0.1:%s %s %s\n' "$i" "$(client_port "$i")" "$(member_mode "$i")" "$(server_version "$i")"
   done
+}
+
+# Prints the version member $1 reports (srvr), e.g. 3.9.3, or "unknown".
+server_version() {
+  local version
+  version="$(four_letter_word "$(client_port "$1")" srvr | sed -n 's/^Zookeeper version: \([0-9.]*\).*/\1/p' || true)"
+  echo "${version:-unknown}"
 }
 
 # Prints the leading member (the standalone server counts as leader); fails when none leads.
@@ -611,9 +745,12 @@ cmd_is_running() {
 main() {
   local command=${1:-help}
   shift || true
+  VERSION="$(normalize_version "${ZK_VERSION:-}")"
   case $command in
     install) ensure_zookeeper ;;
-    install-peers) apt_install libcurator-recipes-java python3-kazoo ;;
+    install-peers) ensure_peers ;;
+    java-lib) cmd_java_lib ;;
+    fetch-debs) fetch_debs "$@" ;; # internal: run as root by install and install-peers
     up) cmd_up "$@" ;;
     up-tls) cmd_up_tls ;;
     down) cmd_down ;;
