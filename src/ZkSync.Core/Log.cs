@@ -47,6 +47,9 @@ internal static partial class Log
     [LoggerMessage(1012, LogLevel.Warning, "Unexpected notification or reply from ZooKeeper server {Server}: {Detail}", EventName = "UnexpectedFrame")]
     public static partial void UnexpectedFrame(ILogger logger, string server, string detail);
 
+    [LoggerMessage(1020, LogLevel.Error, "The ZooKeeper client's watchdog failed one pass (it keeps running; repeated failures are reported once a minute).", EventName = "WatchdogFailed")]
+    public static partial void WatchdogFailed(ILogger logger, Exception exception);
+
     // 2000–2999: locks (ZkSync.Locks, Internal/Recipes).
 
     [LoggerMessage(2000, LogLevel.Debug, "Acquired {Mode} lock '{Name}' as {Node} (fencing token {FencingToken}) after {ElapsedMs} ms.", EventName = "LockAcquired")]

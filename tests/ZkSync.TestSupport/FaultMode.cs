@@ -12,6 +12,13 @@ public enum FaultKind
     /// <summary>Requests reach the server, replies are silently discarded.</summary>
     DropServerToClient,
 
+    /// <summary>
+    /// A one-way partition the other way: the client's bytes (requests, pings, end-of-stream, resets) are silently
+    /// discarded while the server's replies and notifications are still delivered. The server's end-of-stream and
+    /// resets are held back: on a real network its FIN waits behind data whose acknowledgements never arrive.
+    /// </summary>
+    DropClientToServer,
+
     /// <summary>Every chunk is forwarded <see cref="FaultMode.Latency"/> after the proxy received it, in order.</summary>
     Delay,
 }
@@ -38,6 +45,12 @@ public sealed record FaultMode
     /// <summary>Forward client to server, drop server to client (the server's replies and its end-of-stream).</summary>
     public static FaultMode DropServerToClient { get; } = new(FaultKind.DropServerToClient, TimeSpan.Zero);
 
+    /// <summary>
+    /// Drop client to server (its requests, pings, end-of-stream and resets), keep forwarding server to client: an
+    /// asymmetric route, a half-dead NIC, a firewall that drops one direction. Both connections stay open.
+    /// </summary>
+    public static FaultMode DropClientToServer { get; } = new(FaultKind.DropClientToServer, TimeSpan.Zero);
+
     /// <summary>The kind of fault.</summary>
     public FaultKind Kind { get; }
 
@@ -54,10 +67,19 @@ public sealed record FaultMode
     /// <inheritdoc/>
     public override string ToString() => Kind == FaultKind.Delay ? $"Delay({Latency})" : Kind.ToString();
 
+    /// <summary>Whether an end-of-stream or a reset read in this direction travels on.</summary>
+    internal bool ForwardsEnd(bool clientToServer) => Kind switch
+    {
+        FaultKind.Pass or FaultKind.Delay => true,
+        FaultKind.DropServerToClient => clientToServer,
+        _ => false,
+    };
+
     internal bool Forwards(bool clientToServer) => Kind switch
     {
         FaultKind.Pass or FaultKind.Delay => true,
         FaultKind.DropServerToClient => clientToServer,
+        FaultKind.DropClientToServer => !clientToServer,
         _ => false,
     };
 }

@@ -144,6 +144,8 @@ public sealed partial class FaultProxy
 
             private bool Forwarding => Owner.Mode.Forwards(_clientToServer);
 
+            private bool ForwardingEnd => Owner.Mode.ForwardsEnd(_clientToServer);
+
             public Task RunAsync() => Task.WhenAll(ReadLoopAsync(), WriteLoopAsync());
 
             private async Task ReadLoopAsync()
@@ -173,7 +175,7 @@ public sealed partial class FaultProxy
                             ArrayPool<byte>.Shared.Return(buffer);
 
                             // End of stream travels on like data: not through a partition.
-                            if (Forwarding)
+                            if (ForwardingEnd)
                             {
                                 await _queue.Writer.WriteAsync(Chunk.EndOfStream, cancellationToken).ConfigureAwait(false);
                             }
@@ -206,7 +208,7 @@ public sealed partial class FaultProxy
                 {
                     // The source reset the connection, or the pair was aborted. A reset travels on
                     // (as a reset of the whole pair) only while this direction forwards.
-                    if (Forwarding)
+                    if (ForwardingEnd)
                     {
                         _connection.Abort();
                     }

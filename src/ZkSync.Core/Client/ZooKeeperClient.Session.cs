@@ -25,7 +25,6 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _stateGate = new();
     private readonly Task _sessionLoop;
-    private readonly Task _timerLoop;
     private readonly int _requestedTimeoutMs;
     private readonly long _requestTimeoutMs;
     private ZooKeeperSessionState _state = ZooKeeperSessionState.Connecting;
@@ -36,10 +35,10 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private long _lastZxid;
     private long _lastHeard = Environment.TickCount64;
     private ZkConnection? _connection;
+    private ZkConnection? _trusted; // the connection of the current Connected/Reconnected state
     private CancellationTokenSource? _connectionCts;
     private TaskCompletionSource _connected = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _closing;
-    private volatile bool _pingQueued;
     private int _disposed;
 
     /// <summary>Raised, in order and on the event dispatcher, whenever <see cref="State"/> changes.</summary>
@@ -65,6 +64,19 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     /// A token cancelled when the current connection ends (suspended, expired, closed or auth failed). Already cancelled
     /// when the client is not connected. Take it while connected to tie work to "nothing has gone wrong since".
     /// </summary>
+    /// <remarks>
+    /// <para>
+    /// The bound: it is cancelled no later than (the send time of the newest request or ping whose reply has arrived) +
+    /// 2/3 of the negotiated session timeout + the watchdog's wake-up latency (a dedicated thread, about a millisecond),
+    /// on the monotonic clock. ZooKeeper cannot expire the session before that send time + the session timeout, so the
+    /// token fires at least a third of the session timeout before anyone else can be granted what this session held.
+    /// A one-way partition does not defeat it: notifications never extend the trust, only acknowledged requests do.
+    /// </para>
+    /// <para>
+    /// Callbacks registered on it run synchronously on the client's watchdog thread: keep them short and never block in
+    /// them (signal other work instead).
+    /// </para>
+    /// </remarks>
     public CancellationToken ConnectionLostToken
     {
         get
@@ -174,8 +186,6 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }
     }
 
-    void IConnectionOwner.OnPingWritten() => _pingQueued = false;
-
     private Exception? GetTerminalException()
     {
         if (Volatile.Read(ref _disposed) != 0)
@@ -204,7 +214,13 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }
     }
 
-    private void SetState(ZooKeeperSessionState next, ZkConnection? connection = null)
+    /// <summary>Moves to <paramref name="next"/> and tells everyone (in order, on the dispatcher).</summary>
+    /// <param name="next">The new state.</param>
+    /// <param name="connection">The connection of a connected state.</param>
+    /// <param name="onlyIfTrusted">When set, the change happens only while this is still the trusted connection (the
+    /// watchdog's suspension must never hit a newer connection).</param>
+    /// <returns>False when nothing changed.</returns>
+    private bool SetState(ZooKeeperSessionState next, ZkConnection? connection = null, ZkConnection? onlyIfTrusted = null)
     {
         ZooKeeperSessionState previous;
         ZooKeeperSessionInfo info;
@@ -212,9 +228,10 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         lock (_stateGate)
         {
             previous = _state;
-            if (previous == next || previous is ZooKeeperSessionState.Closed or ZooKeeperSessionState.AuthFailed)
+            if (previous == next || previous is ZooKeeperSessionState.Closed or ZooKeeperSessionState.AuthFailed
+                || (onlyIfTrusted is not null && !ReferenceEquals(_trusted, onlyIfTrusted)))
             {
-                return;
+                return false;
             }
 
             _state = next;
@@ -226,12 +243,14 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             if (connected)
             {
                 _connectionCts = new CancellationTokenSource();
+                Volatile.Write(ref _trusted, connection);
                 _connected.TrySetResult();
             }
             else
             {
                 lostConnection = _connectionCts;
                 _connectionCts = null;
+                Volatile.Write(ref _trusted, null);
                 if (_connected.Task.IsCompleted)
                 {
                     _connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -254,8 +273,8 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
 
         if (lostConnection is not null)
         {
-            // Flag is set synchronously; callbacks run on the thread pool, never on the socket loop.
-            _ = CancelAndDisposeAsync(lostConnection);
+            // Cancelled on the watchdog thread, at once: never on the socket loop, never waiting for the thread pool.
+            CancelOnWatchdog(lostConnection);
         }
 
         Log.SessionStateChanged(_logger, previous, next, info.SessionId, info.ConnectedServer, (int)info.NegotiatedTimeout.TotalMilliseconds);
@@ -265,24 +284,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             var (client, eventArgs) = ((ZooKeeperClient, ZooKeeperSessionStateChangedEventArgs))state!;
             client.StateChanged?.Invoke(client, eventArgs);
         }, (this, args));
-    }
-
-    private async Task CancelAndDisposeAsync(CancellationTokenSource cts)
-    {
-        try
-        {
-            await cts.CancelAsync().ConfigureAwait(false);
-        }
-#pragma warning disable CA1031 // Callbacks registered by users must not break the client.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            Log.EventHandlerFailed(_logger, ex);
-        }
-        finally
-        {
-            cts.Dispose();
-        }
+        return true;
     }
 
     private int NegotiatedOrRequestedTimeoutMs => _negotiatedTimeoutMs > 0 ? _negotiatedTimeoutMs : _requestedTimeoutMs;
@@ -417,7 +419,8 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
 
             var failure = await connection.RunAsync(_outgoing.Reader, auth, watches, Interlocked.Read(ref _lastZxid)).ConfigureAwait(false);
             _connection = null;
-            Volatile.Write(ref _lastHeard, connection.LastReceive);
+            // Local expiry counts from what the server last acknowledged (as a TickCount64 time).
+            Volatile.Write(ref _lastHeard, Environment.TickCount64 - (long)System.Diagnostics.Stopwatch.GetElapsedTime(connection.LastAcknowledged).TotalMilliseconds);
             if (_closing)
             {
                 return AttemptOutcome.Stop;
@@ -519,61 +522,6 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }
     }
 
-    private async Task RunTimerLoopAsync()
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Clamp(_requestedTimeoutMs / 30, 20, 250)));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_shutdown.Token).ConfigureAwait(false))
-            {
-                OnTick();
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private void OnTick()
-    {
-        var now = Environment.TickCount64;
-
-        // Request deadlines: requests share one timeout, so deadlines are in submission order.
-        while (_deadlines.TryPeek(out var head) && (head.IsCompleted || head.Deadline <= now))
-        {
-            _deadlines.TryDequeue(out _);
-            if (!head.IsCompleted)
-            {
-                head.Fail(new ZooKeeperException(ZooKeeperErrorCode.RequestTimeout, head.Path,
-                    FormattableString.Invariant($"The {OpName(head.OpCode)} request did not complete within the request timeout of {_options.RequestTimeout.TotalMilliseconds} ms; its outcome is unknown.")));
-            }
-        }
-
-        var connection = _connection;
-        if (connection is null || _negotiatedTimeoutMs <= 0)
-        {
-            return;
-        }
-
-        var timeout = _negotiatedTimeoutMs;
-        var readTimeout = timeout * 2 / 3;
-        var lastReceive = connection.LastReceive;
-        if (now - lastReceive > readTimeout)
-        {
-            connection.Abort(new TimeoutException(FormattableString.Invariant(
-                $"Nothing heard from {connection.Server} for {now - lastReceive} ms (2/3 of the {timeout} ms session timeout).")));
-            return;
-        }
-
-        // Ping when idle for 1/3 of the session timeout (at most 10 s), one at a time.
-        var pingInterval = Math.Min(timeout / 3, 10_000);
-        if (now - connection.LastSend >= pingInterval && !connection.PingOutstanding && !_pingQueued)
-        {
-            _pingQueued = true;
-            _outgoing.Writer.TryWrite(new PingRequest());
-        }
-    }
-
     /// <summary>
     /// Closes the session (ZooKeeper deletes its ephemeral nodes at once), stops the connection and fails anything
     /// still queued. Idempotent; bounded in time even when no server answers.
@@ -619,7 +567,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         _connection?.Abort(new ObjectDisposedException(nameof(ZooKeeperClient)));
         await _shutdown.CancelAsync().ConfigureAwait(false);
         await _sessionLoop.ConfigureAwait(false);
-        await _timerLoop.ConfigureAwait(false);
+        await StopWatchdogAsync().ConfigureAwait(false);
         FailEverything(ZooKeeperErrorCode.Ok, ZooKeeperSessionState.Closed);
         while (_deadlines.TryDequeue(out var request))
         {

@@ -49,7 +49,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _requestedTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds;
         _requestTimeoutMs = options.RequestTimeout == Timeout.InfiniteTimeSpan ? -1 : (long)options.RequestTimeout.TotalMilliseconds;
         _sessionLoop = Task.Run(RunSessionLoopAsync);
-        _timerLoop = Task.Run(RunTimerLoopAsync);
+        StartWatchdog();
     }
 
     /// <summary>Creates a client and waits until it has a session.</summary>

@@ -30,8 +30,9 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
     {
         _hold = hold;
         _release = release;
-        _lost = CancellationTokenSource.CreateLinkedTokenSource(hold.LostToken);
+        _lost = new CancellationTokenSource();
         Lost = _lost.Token;
+        hold.AddDependent(_lost);
     }
 
     /// <summary>The lock name as given to the provider (e.g. <c>orders/42</c>).</summary>
@@ -63,7 +64,14 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
     /// Cancelled when the lock can no longer be trusted: the connection was suspended, the session expired, the node was
     /// deleted (e.g. evicted for an expired TTL), or the handle was disposed.
     /// </summary>
-    /// <remarks>Callbacks registered on it run on the thread pool, never on the ZooKeeper client's event loop.</remarks>
+    /// <remarks>
+    /// It fires no later than 2/3 of the session timeout after the newest request or ping the server acknowledged was
+    /// sent, which is before ZooKeeper can expire the session and grant the lock to anyone else (see
+    /// <see cref="Client.ZooKeeperClient.ConnectionLostToken"/>), also when the application starves the thread pool: the
+    /// flag is set by the client's own watchdog thread. Check it right before every protected write. Callbacks registered
+    /// on it run on the thread pool, never on the ZooKeeper client's threads; a token linked to it follows through such a
+    /// callback, so check <see cref="Lost"/> itself where timing matters.
+    /// </remarks>
     public CancellationToken Lost { get; }
 
     internal LockHold Hold => _hold;
@@ -93,6 +101,7 @@ public sealed class ZooKeeperLockHandle : IAsyncDisposable
         }
         finally
         {
+            _hold.RemoveDependent(_lost);
             _lost.Dispose();
         }
 

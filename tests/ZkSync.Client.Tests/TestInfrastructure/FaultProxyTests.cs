@@ -106,6 +106,33 @@ public sealed class FaultProxyTests
     }
 
     [Fact]
+    public async Task DropClientToServer_ClientSendsAndClosesServerReplies_ServerHearsNothingClientHearsEverything()
+    {
+        // Arrange
+        using var listener = LoopbackSockets.Listen();
+        await using var proxy = new FaultProxy("127.0.0.1", listener.Port());
+        using var client = await LoopbackSockets.ConnectAsync(proxy.Port, _cancellationToken);
+        using var server = await listener.AcceptSocketAsync(_cancellationToken).AsTask().WithTimeout();
+        proxy.Mode = FaultMode.DropClientToServer;
+
+        // Act: the client's bytes and its end-of-stream are swallowed; the server's still arrive.
+        await client.SendTextAsync("lost", _cancellationToken);
+        await proxy.ClientToServer.Dropped.WaitForAsync(4, _cancellationToken).WithTimeout();
+        client.Shutdown(SocketShutdown.Send);
+        await server.SendTextAsync("news", _cancellationToken);
+        var atClient = await client.ReceiveTextAsync(4, _cancellationToken).WithTimeout();
+        proxy.Mode = FaultMode.Pass;
+        await server.SendTextAsync("more", _cancellationToken);
+
+        // Assert: the connection is still open both ways (no end-of-stream reached the server).
+        Assert.Equal("news", atClient);
+        Assert.Equal("more", await client.ReceiveTextAsync(4, _cancellationToken).WithTimeout());
+        Assert.Equal(1, proxy.ConnectionCount);
+        Assert.Equal(0, server.Available);
+        Assert.Equal(0, proxy.ClientToServer.Forwarded.Value);
+    }
+
+    [Fact]
     public async Task Delay_ClientSends_BytesArriveOnlyOnceTheLatencyHasPassed()
     {
         // Arrange

@@ -17,8 +17,6 @@ internal interface IConnectionOwner : IReplyContext
     void OnNotification(ZooKeeperEventType type, string serverPath);
 
     void OnZxid(long zxid);
-
-    void OnPingWritten();
 }
 
 /// <summary>The server's answer to a ConnectRequest.</summary>
@@ -43,7 +41,11 @@ internal sealed class ZkConnection : IAsyncDisposable
     private int _xid;
     private long _lastReceive;
     private long _lastSend;
+    private long _lastAcknowledged;
+    private long _pingSentAt;
+    private long _primingSentAt;
     private volatile bool _pingOutstanding;
+    private volatile bool _pingQueued;
     private int _disposed;
 
     private ZkConnection(Socket socket, Stream stream, string server, IConnectionOwner owner)
@@ -65,6 +67,24 @@ internal sealed class ZkConnection : IAsyncDisposable
     public long LastSend => Volatile.Read(ref _lastSend);
 
     public bool PingOutstanding => _pingOutstanding;
+
+    /// <summary>
+    /// Set by the session when it queues a ping for this connection, cleared when this connection's writer takes one:
+    /// per connection, so a ping dropped with a dead connection's queue never stops the next connection's pings.
+    /// </summary>
+    public bool PingQueued
+    {
+        get => _pingQueued;
+        set => _pingQueued = value;
+    }
+
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Stopwatch"/> timestamp at which the newest request, ping or handshake whose reply
+    /// has arrived was sent (taken before its bytes were written, so never later than the server received it). The
+    /// server received something of this session no earlier than this, so it cannot expire the session before this
+    /// plus the session timeout. Notifications and anything else the server sends unasked never move it.
+    /// </summary>
+    public long LastAcknowledged => Volatile.Read(ref _lastAcknowledged);
 
     /// <summary>The first failure, once the connection has failed.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
@@ -93,9 +113,11 @@ internal sealed class ZkConnection : IAsyncDisposable
     /// <summary>Sends the ConnectRequest and reads the ConnectResponse. Nothing else is written until it arrives.</summary>
     public async Task<ConnectResponse> HandshakeAsync(long lastZxid, int timeoutMs, long sessionId, byte[] password, CancellationToken cancellationToken)
     {
+        long sentAt;
         using (var buffer = new PooledBufferWriter(64))
         {
             WriteConnectRequest(buffer, lastZxid, timeoutMs, sessionId, password);
+            sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
             await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         }
 
@@ -108,6 +130,7 @@ internal sealed class ZkConnection : IAsyncDisposable
                 var response = ParseConnectResponse(frame);
                 _reader.AdvanceTo(buffer.Start);
                 Volatile.Write(ref _lastReceive, Environment.TickCount64);
+                Acknowledge(sentAt); // the server (re)opened the session on receiving our ConnectRequest
                 return response;
             }
 
@@ -159,6 +182,7 @@ internal sealed class ZkConnection : IAsyncDisposable
             WritePriming(buffer, auth, watches, relativeZxid);
             if (buffer.WrittenCount > 0)
             {
+                _primingSentAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 await _stream.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
                 Volatile.Write(ref _lastSend, Environment.TickCount64);
             }
@@ -310,11 +334,14 @@ internal sealed class ZkConnection : IAsyncDisposable
     {
         var writer = new JuteWriter(buffer);
         var chroot = _owner.Chroot;
+
+        // Before the bytes are written: an acknowledgement must never be dated later than the server's receipt.
+        var sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
         while (buffer.WrittenCount < MaxBatchBytes && !_cts.IsCancellationRequested && queue.TryRead(out var request))
         {
             if (request is PingRequest)
             {
-                _owner.OnPingWritten();
+                _pingQueued = false;
                 if (_pingOutstanding)
                 {
                     continue; // At most one ping in flight: its reply carries no xid of its own.
@@ -324,6 +351,7 @@ internal sealed class ZkConnection : IAsyncDisposable
                 writer.WriteInt32(Xids.Ping);
                 writer.WriteInt32((int)OpCode.Ping);
                 writer.EndFrame(pingStart);
+                _pingSentAt = sentAt;
                 _pingOutstanding = true;
                 continue;
             }
@@ -352,6 +380,7 @@ internal sealed class ZkConnection : IAsyncDisposable
             }
 
             request.Xid = xid;
+            request.SentAt = sentAt;
             var start = writer.BeginFrame();
             writer.WriteInt32(xid);
             writer.WriteInt32((int)request.OpCode);
@@ -404,6 +433,15 @@ internal sealed class ZkConnection : IAsyncDisposable
             {
                 throw new IOException("The server closed the connection.");
             }
+        }
+    }
+
+    /// <summary>Moves <see cref="LastAcknowledged"/> forward (only the read loop and the handshake call it).</summary>
+    private void Acknowledge(long sentAt)
+    {
+        if (sentAt > Volatile.Read(ref _lastAcknowledged))
+        {
+            Volatile.Write(ref _lastAcknowledged, sentAt);
         }
     }
 
@@ -479,7 +517,12 @@ internal sealed class ZkConnection : IAsyncDisposable
                 }
 
             case Xids.Ping:
-                _pingOutstanding = false;
+                if (_pingOutstanding)
+                {
+                    Acknowledge(_pingSentAt);
+                    _pingOutstanding = false;
+                }
+
                 return;
 
             case Xids.Auth:
@@ -504,6 +547,7 @@ internal sealed class ZkConnection : IAsyncDisposable
                 }
 
             case Xids.SetWatches:
+                Acknowledge(_primingSentAt);
                 return;
         }
 
@@ -522,6 +566,8 @@ internal sealed class ZkConnection : IAsyncDisposable
         {
             _owner.OnZxid(zxid);
         }
+
+        Acknowledge(request.SentAt);
 
         if (error is ZooKeeperErrorCode.SessionExpired)
         {

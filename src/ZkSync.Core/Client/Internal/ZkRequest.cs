@@ -36,6 +36,9 @@ internal abstract class ZkRequest
 
     public long StartTimestamp { get; set; }
 
+    /// <summary>Stopwatch timestamp taken by the writer just before the batch holding this request was written.</summary>
+    public long SentAt { get; set; }
+
     public Activity? Activity { get; set; }
 
     public CancellationTokenRegistration CancellationRegistration { get; set; }

@@ -195,9 +195,15 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
 
                     Log.LockWaiting(logger, attempt.Mode, attempt.Name, entry.Name, watched.Name, index);
                     var wake = await WaitAsync(signal.Task, monitor.Gone, evictAfter, waitToken).ConfigureAwait(false);
-                    if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && monitor.IsConfirmed)
+                    if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && monitor.IsConfirmed
+                        && !lookConnection.IsCancellationRequested && client.IsAcknowledgementFresh)
                     {
                         // The head is gone and nothing created after our listing can sort before us: we are first.
+                        // Only on the connection of that listing: after a reconnect, SetWatches re-creates the events of
+                        // the outage in no particular order, so our own node's deletion may still be on its way (F14).
+                        // And only while the server has acknowledged something recently: a notification proves nothing
+                        // about our outgoing direction (a one-way partition), so when no reply came for a ping interval
+                        // the next listing is the one round trip that confirms the hand-off.
                         acquired = await ConfirmAsync(attempt, entry, monitor, waited, requestToken).ConfigureAwait(false);
                         if (acquired is not null)
                         {

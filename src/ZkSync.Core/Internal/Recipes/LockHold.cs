@@ -20,6 +20,7 @@ internal sealed class LockHold
     private readonly string _noun;
     private readonly long _acquiredTimestamp = Stopwatch.GetTimestamp();
     private readonly CancellationTokenRegistration _connectionRegistration;
+    private readonly List<CancellationTokenSource> _dependents = [];
     private int _handles;
     private bool _ended;
     private bool _lostReported;
@@ -183,8 +184,68 @@ internal sealed class LockHold
         CancelLost();
     }
 
-    /// <summary>Cancels <see cref="LostToken"/>; its callbacks run on the thread pool, never on the client's dispatcher.</summary>
-    private void CancelLost() =>
-        _ = _lost.CancelAsync().ContinueWith(static (task, state) => Log.EventHandlerFailed((ILogger)state!, task.Exception!),
+    /// <summary>
+    /// Makes <paramref name="dependent"/> (a handle's Lost) cancel together with <see cref="LostToken"/>, with its flag
+    /// set on the same thread at the same moment (a linked token source would only follow through a callback, i.e. on
+    /// a starved thread pool, late). Cancelled at once when the hold is already lost or ended.
+    /// </summary>
+    public void AddDependent(CancellationTokenSource dependent)
+    {
+        lock (_gate)
+        {
+            if (!_lost.IsCancellationRequested)
+            {
+                _dependents.Add(dependent);
+                return;
+            }
+        }
+
+        CancelAsyncObserved(dependent);
+    }
+
+    /// <summary>Stops cancelling <paramref name="dependent"/> (before it is disposed).</summary>
+    public void RemoveDependent(CancellationTokenSource dependent)
+    {
+        lock (_gate)
+        {
+            _dependents.Remove(dependent);
+        }
+    }
+
+    /// <summary>
+    /// Cancels <see cref="LostToken"/> and the handles' tokens: every flag is set before this returns, on the calling
+    /// thread (the client's watchdog when the connection was lost); their callbacks run on the thread pool, never on the
+    /// client's threads.
+    /// </summary>
+    private void CancelLost()
+    {
+        CancellationTokenSource[] dependents;
+        lock (_gate)
+        {
+            dependents = [.. _dependents];
+            _dependents.Clear();
+            CancelAsyncObserved(_lost);
+        }
+
+        foreach (var dependent in dependents)
+        {
+            CancelAsyncObserved(dependent);
+        }
+    }
+
+    private void CancelAsyncObserved(CancellationTokenSource source)
+    {
+        Task cancelled;
+        try
+        {
+            cancelled = source.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // a handle disposed meanwhile: nothing listens any more
+        }
+
+        _ = cancelled.ContinueWith(static (task, state) => Log.EventHandlerFailed((ILogger)state!, task.Exception!),
             _logger, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 }
