@@ -7,7 +7,9 @@ using ZkSync.Locks;
 // Usage: ZkSync.FaultWorker <connection string> <lock root> <record file> <session timeout ms> <run seconds>
 // Loops: acquire lock "job", write to the fenced store unless Lost fired, release. Prints one line per event, with
 // Stopwatch timestamps (CLOCK_MONOTONIC on Linux, comparable across processes):
-//   ENTER <token> <ts> | WRITE <token> ok|stale|skipped | EXIT <token> <ts> released|lost | DONE <acquisitions> <errors>
+//   ENTER <token> <ts> | WRITE <token> ok|stale|skipped | LONG <token> <ts> | EXIT <token> <ts> released|lost | DONE <acquisitions> <errors>
+// SIGUSR1 makes the next critical section (or the current one) a long one: it keeps writing, checking Lost before
+// every write, until Lost fires (at most 4 session timeouts), so a fault that cuts the holder is met inside it.
 if (args.Length != 5)
 {
     Console.Error.WriteLine("usage: ZkSync.FaultWorker <connection> <lock root> <record file> <session timeout ms> <run seconds>");
@@ -20,6 +22,13 @@ var store = new FencedStore(args[2]);
 var sessionTimeout = TimeSpan.FromMilliseconds(int.Parse(args[3], CultureInfo.InvariantCulture));
 var stopAt = Stopwatch.GetTimestamp() + (long)(double.Parse(args[4], CultureInfo.InvariantCulture) * Stopwatch.Frequency);
 var output = Console.Out;
+var holdUntilLost = 0;
+using var longSection = System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)10 /* SIGUSR1 */,
+    context =>
+    {
+        context.Cancel = true;
+        Volatile.Write(ref holdUntilLost, 1);
+    });
 void Emit(string line)
 {
     lock (output)
@@ -76,6 +85,22 @@ while (Stopwatch.GetTimestamp() < stopAt)
         }
 
         Emit(string.Create(CultureInfo.InvariantCulture, $"WRITE {token} {result}"));
+        if (Volatile.Read(ref holdUntilLost) == 1 && !handle.Lost.IsCancellationRequested)
+        {
+            Emit(string.Create(CultureInfo.InvariantCulture, $"LONG {token} {Stopwatch.GetTimestamp()}"));
+            var sectionEnds = Stopwatch.GetTimestamp() + 4 * (long)(sessionTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (!handle.Lost.IsCancellationRequested && Stopwatch.GetTimestamp() < sectionEnds)
+            {
+                await Task.Delay(20); // the workload's pace inside a long section
+                if (!handle.Lost.IsCancellationRequested)
+                {
+                    var written = await store.IncrementAsync(token) ? "ok" : "stale";
+                    Emit(string.Create(CultureInfo.InvariantCulture, $"WRITE {token} {written}"));
+                }
+            }
+
+            Volatile.Write(ref holdUntilLost, 0);
+        }
         await Task.Yield();
 
         // The section ends now, or when Lost fired if that was earlier.
