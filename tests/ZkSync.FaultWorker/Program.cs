@@ -10,6 +10,11 @@ using ZkSync.Locks;
 //   ENTER <token> <ts> | WRITE <token> ok|stale|skipped | LONG <token> <ts> | EXIT <token> <ts> released|lost | DONE <acquisitions> <errors>
 // SIGUSR1 makes the next critical section (or the current one) a long one: it keeps writing, checking Lost before
 // every write, until Lost fires (at most 4 session timeouts), so a fault that cuts the holder is met inside it.
+if (args is ["starve", var starveConnection, var starveRoot, var starveTimeout])
+{
+    return await Starving.RunAsync(starveConnection, starveRoot, TimeSpan.FromMilliseconds(int.Parse(starveTimeout, CultureInfo.InvariantCulture)));
+}
+
 if (args.Length != 5)
 {
     Console.Error.WriteLine("usage: ZkSync.FaultWorker <connection> <lock root> <record file> <session timeout ms> <run seconds>");

@@ -149,7 +149,14 @@ public sealed partial class ZooKeeperClient
         }
 
         _toCancel.Enqueue(cts);
-        _wake.Set();
+        try
+        {
+            _wake.Set();
+        }
+        catch (ObjectDisposedException)
+        {
+            CancelQueued(); // the watchdog has just stopped (disposal): cancel here
+        }
     }
 
     private void CancelQueued()

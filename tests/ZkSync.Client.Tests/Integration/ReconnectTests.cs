@@ -41,6 +41,32 @@ public sealed class ReconnectTests
     }
 
     [Fact]
+    public async Task SessionExpired_RenewedSessionLeftIdle_KeepsPingingAndNeverSuspends()
+    {
+        // F4: a ping queued when a connection died must not stop the next session's pings. With trust timed from
+        // acknowledgements, an idle client that stopped pinging would be suspended after 2/3 of the timeout.
+        var timeout = TimeSpan.FromSeconds(2);
+        await using var client = await TestClients.ConnectAsync(timeout);
+        var expired = client.Session.SessionId;
+        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
+        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
+
+        await SessionKiller.ExpireAsync(client, TestContext.Current.CancellationToken);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Expired);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Connected);
+        var renewed = client.Session.SessionId;
+        var lost = client.ConnectionLostToken;
+
+        // Idle for three session timeouts: no state change at all (waited on the event, bounded).
+        await Task.WhenAny(states.Reader.WaitToReadAsync(TestContext.Current.CancellationToken).AsTask(), Task.Delay(3 * timeout, TestContext.Current.CancellationToken));
+        Assert.False(states.Reader.TryRead(out var unexpected), $"state changed to {unexpected} while idle");
+        Assert.False(lost.IsCancellationRequested);
+        Assert.NotEqual(expired, renewed);
+        Assert.Equal(renewed, client.Session.SessionId);
+        Assert.NotNull(await client.ExistsAsync("/"));
+    }
+
+    [Fact]
     public async Task ConnectionDropped_NodeDeletedAroundReconnect_WatchStillFires()
     {
         await using var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(10));

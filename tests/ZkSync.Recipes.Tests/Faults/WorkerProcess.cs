@@ -109,7 +109,18 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>Starts a worker built next to the tests (same configuration).</summary>
-    public static WorkerProcess Start(string connection, string root, string record, int sessionTimeoutMs, TimeSpan runTime)
+    public static WorkerProcess Start(string connection, string root, string record, int sessionTimeoutMs, TimeSpan runTime) =>
+        StartWith(connection, root, record, sessionTimeoutMs.ToString(CultureInfo.InvariantCulture), runTime.TotalSeconds.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>
+    /// Starts a worker in its starving mode: it takes lock <c>job</c> under <paramref name="root"/>, prints
+    /// <c>HELD &lt;token&gt;</c>, blocks every thread-pool thread (<c>STARVED</c>) and prints <c>LOST &lt;ts&gt;</c> from a
+    /// thread of its own as soon as the handle's Lost flag is set.
+    /// </summary>
+    public static WorkerProcess StartStarving(string connection, string root, int sessionTimeoutMs) =>
+        StartWith("starve", connection, root, sessionTimeoutMs.ToString(CultureInfo.InvariantCulture));
+
+    private static WorkerProcess StartWith(params string[] arguments)
     {
         var testDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = testDir.Parent!.Name;
@@ -125,7 +136,7 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { dll, connection, root, record, sessionTimeoutMs.ToString(CultureInfo.InvariantCulture), runTime.TotalSeconds.ToString(CultureInfo.InvariantCulture) })
+        foreach (var argument in arguments.Prepend(dll))
         {
             startInfo.ArgumentList.Add(argument);
         }

@@ -39,8 +39,6 @@ internal sealed class ZkConnection : IAsyncDisposable
     private readonly CancellationTokenSource _cts = new();
     private Exception? _failure;
     private int _xid;
-    private long _lastReceive;
-    private long _lastSend;
     private long _lastAcknowledged;
     private long _pingSentAt;
     private long _primingSentAt;
@@ -55,16 +53,11 @@ internal sealed class ZkConnection : IAsyncDisposable
         _owner = owner;
         Server = server;
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
-        _lastReceive = _lastSend = Environment.TickCount64;
     }
 
     public string Server { get; }
 
     public int PendingCount => _pending.Count;
-
-    public long LastReceive => Volatile.Read(ref _lastReceive);
-
-    public long LastSend => Volatile.Read(ref _lastSend);
 
     public bool PingOutstanding => _pingOutstanding;
 
@@ -129,7 +122,6 @@ internal sealed class ZkConnection : IAsyncDisposable
             {
                 var response = ParseConnectResponse(frame);
                 _reader.AdvanceTo(buffer.Start);
-                Volatile.Write(ref _lastReceive, Environment.TickCount64);
                 Acknowledge(sentAt); // the server (re)opened the session on receiving our ConnectRequest
                 return response;
             }
@@ -184,7 +176,6 @@ internal sealed class ZkConnection : IAsyncDisposable
             {
                 _primingSentAt = System.Diagnostics.Stopwatch.GetTimestamp();
                 await _stream.WriteAsync(buffer.WrittenMemory, token).ConfigureAwait(false);
-                Volatile.Write(ref _lastSend, Environment.TickCount64);
             }
         }
         catch (Exception ex)
@@ -323,7 +314,6 @@ internal sealed class ZkConnection : IAsyncDisposable
             if (buffer.WrittenCount > 0)
             {
                 await _stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _lastSend, Environment.TickCount64);
             }
 
             buffer.Trim(4 * 1024 * 1024);
@@ -416,7 +406,6 @@ internal sealed class ZkConnection : IAsyncDisposable
         {
             var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = result.Buffer;
-            Volatile.Write(ref _lastReceive, Environment.TickCount64);
             try
             {
                 while (TryReadFrame(ref buffer, maxFrame, out var frame))

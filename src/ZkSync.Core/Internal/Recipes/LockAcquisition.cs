@@ -159,8 +159,18 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
 
                     if (attempt.Ttl is not null && !waited)
                     {
-                        // A waiter carries no lease, so nobody can mistake it for an expired holder (LockNodeData).
-                        client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, null, attempt.Metadata), cancellationToken: CancellationToken.None).ObserveFailure();
+                        // A waiter carries no lease, so nobody can mistake it for an expired holder (LockNodeData). Awaited,
+                        // and retried through the transient-failure path until it is known to be applied: a waiter whose
+                        // clear was lost would keep its creation-time lease and could be evicted the moment it is promoted,
+                        // before its lease start is written (F8).
+                        try
+                        {
+                            await client.SetDataAsync(entry.Path, LockNodeData.Encode(attempt.OwnerId, DateTimeOffset.UtcNow, null, attempt.Metadata), cancellationToken: requestToken).ConfigureAwait(false);
+                        }
+                        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
+                        {
+                            continue; // Our node is gone: the next listing finds out and queues again.
+                        }
                     }
 
                     waited = true;
