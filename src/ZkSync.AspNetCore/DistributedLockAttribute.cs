@@ -5,15 +5,40 @@ namespace ZkSync.AspNetCore;
 
 /// <summary>
 /// Endpoint metadata: requests to this endpoint hold the distributed lock named by <see cref="Template"/> (filled from
-/// route values) for their whole duration, including writing the response. Read by the middleware added with
-/// <c>app.UseZkSync()</c>; <c>RequireDistributedLock</c> adds the same metadata to minimal endpoints and route groups.
+/// the request: route values, query, headers, claims or bound handler arguments) until their response has been written.
+/// Read by the middleware added with <c>app.UseZkSync()</c> and by ZkSync's filters; <c>RequireDistributedLock</c> adds
+/// the same metadata to minimal endpoints and route groups.
 /// </summary>
 /// <remarks>
 /// <para>
+/// <b>Template syntax.</b> '/'-separated segments of literal text and placeholders, in route syntax (parsed by ASP.NET
+/// Core's route pattern parser; <c>order-{id}</c> and <c>{{</c> work as in routes):
+/// <list type="table">
+/// <listheader><term>Placeholder</term><description>Value</description></listheader>
+/// <item><term><c>{id}</c></term><description>The route value <c>id</c> (a route parameter of the endpoint).</description></item>
+/// <item><term><c>{query.name}</c></term><description>The query string value <c>name</c> (exactly one).</description></item>
+/// <item><term><c>{header.Idempotency-Key}</c></term><description>The request header (exactly one value).</description></item>
+/// <item><term><c>{claim.tenant}</c></term><description>The authenticated user's claim of that type (one distinct value).</description></item>
+/// <item><term><c>{arg.order}</c>, <c>{arg.order.CustomerId}</c></term><description>The bound handler argument <c>order</c>, or a property path into it (e.g. a JSON body model).</description></item>
+/// </list>
+/// A prefix with a dot cannot be read as route syntax, where ':' starts a constraint: constraints, defaults, optional
+/// markers and catch-alls belong to the route, not to the lock template, and are rejected here.
+/// </para>
+/// <para>
 /// <c>[DistributedLock("/orders/{id}")]</c> on <c>POST /orders/{id}/pay</c> with <c>id = 42</c> locks the name
-/// <c>orders/42</c>, i.e. the znode <c>{ZkSync:Locks:RootPath}/orders/42</c>. Placeholders must be route parameters of
-/// the endpoint (checked at startup); a request whose value is missing or cannot be a znode name (empty, '/', '.',
-/// '..', control characters) gets 400 with a problem naming the placeholder.
+/// <c>orders/42</c>, i.e. the znode <c>{ZkSync:Locks:RootPath}/orders/42</c>. Every placeholder is checked at startup
+/// against the endpoint: a route parameter, handler argument or property that does not exist fails startup naming the
+/// endpoint and the placeholder. A request whose value is missing, ambiguous or cannot be a znode name (empty, '/', '.',
+/// '..', control characters) gets 400 with a problem naming the placeholder and its source, and no lock is asked for.
+/// </para>
+/// <para>
+/// <b>When the lock is taken.</b> Locks named by the request alone (route, query, header, claim) are taken by the
+/// middleware before the endpoint runs. Locks that need bound arguments (<c>{arg.…}</c>, or a route value whose handler
+/// parameter is not a string, such as <c>{id}</c> with <c>int id</c>) are taken after model binding and validation, by
+/// an endpoint filter (minimal APIs; declare them with <c>RequireDistributedLock</c>) or an action filter (controllers),
+/// so that a request that binding or validation rejects never reaches ZooKeeper; such a route value names the lock by
+/// its bound value (<c>042</c> and <c>42</c> are one lock). Either way the lock is held until the response has been
+/// written (streamed responses included) and released whether the request completes, throws or is aborted.
 /// </para>
 /// <para>
 /// The most specific metadata wins (an action's attribute over its controller's, an endpoint's over its group's);
@@ -30,8 +55,8 @@ public sealed class DistributedLockAttribute : Attribute
 
     /// <summary>Locks the name given by <paramref name="template"/>.</summary>
     /// <param name="template">
-    /// The lock template: '/'-separated segments of literal text and <c>{routeParameter}</c> placeholders, e.g.
-    /// <c>/orders/{id}</c> or <c>/tenants/{tenant}/orders/{id}</c>.
+    /// The lock template: '/'-separated segments of literal text and placeholders, e.g. <c>/orders/{id}</c>,
+    /// <c>/payments/{header.Idempotency-Key}</c> or <c>/customers/{arg.order.CustomerId}</c> (see the remarks).
     /// </param>
     /// <exception cref="ArgumentException">The template is malformed (the message says how).</exception>
     public DistributedLockAttribute(string template)

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc.Abstractions;
 using ZkSync.AspNetCore;
 using ZkSync.AspNetCore.Internal;
 
@@ -7,15 +8,21 @@ namespace Microsoft.AspNetCore.Builder;
 public static class DistributedLockEndpointConventionBuilderExtensions
 {
     /// <summary>
-    /// Requests to the endpoints hold the distributed lock named by <paramref name="template"/> (filled from route values),
-    /// as <see cref="DistributedLockAttribute"/> does for controllers.
+    /// Requests to the endpoints hold the distributed lock named by <paramref name="template"/> (filled from route values,
+    /// query, headers, claims or bound handler arguments; see <see cref="DistributedLockAttribute"/> for the syntax) until
+    /// their response has been written, as <see cref="DistributedLockAttribute"/> does for controllers.
     /// </summary>
     /// <typeparam name="TBuilder">The endpoint convention builder.</typeparam>
     /// <param name="builder">The endpoint, group or endpoints.</param>
-    /// <param name="template">The lock template, e.g. <c>/orders/{id}</c>.</param>
+    /// <param name="template">The lock template, e.g. <c>/orders/{id}</c> or <c>/customers/{arg.order.CustomerId}</c>.</param>
     /// <param name="configure">Sets the lock's mode, wait timeout, owner and TTL; runs once, now. Null for the defaults of <see cref="DistributedLockOptions"/>.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentException">The template is malformed.</exception>
+    /// <remarks>
+    /// When the template needs bound arguments, an endpoint filter takes the lock after binding; it is added where this
+    /// method is called, so endpoint filters added before it (and ASP.NET Core's validation) run before the lock is
+    /// taken, and those added after it run under the lock.
+    /// </remarks>
     public static TBuilder RequireDistributedLock<TBuilder>(this TBuilder builder, string template, Action<DistributedLockPolicy>? configure = null)
         where TBuilder : IEndpointConventionBuilder
     {
@@ -37,7 +44,7 @@ public static class DistributedLockEndpointConventionBuilderExtensions
     /// </summary>
     /// <typeparam name="TBuilder">The endpoint convention builder.</typeparam>
     /// <param name="builder">The endpoint, group or endpoints.</param>
-    /// <param name="template">The lock template, e.g. <c>/orders/{id}</c>.</param>
+    /// <param name="template">The lock template, e.g. <c>/orders/{id}</c> or <c>/customers/{arg.order.CustomerId}</c>.</param>
     /// <param name="policyName">The policy's name.</param>
     /// <returns>The builder.</returns>
     /// <exception cref="ArgumentException">The template is malformed.</exception>
@@ -68,11 +75,22 @@ public static class DistributedLockEndpointConventionBuilderExtensions
         {
             endpoint.Metadata.Add(metadata);
 
-            // Fail loudly instead of running unlocked when the middleware did not run for a request.
+            // Fail loudly instead of running unlocked when the middleware did not run for a request, and take the
+            // endpoint's own lock when the pipeline was re-executed for it.
             if (endpoint.RequestDelegate is { } inner && !endpoint.Metadata.Contains(DistributedLockGuard.InstalledMetadata.Instance))
             {
                 endpoint.Metadata.Add(DistributedLockGuard.InstalledMetadata.Instance);
                 endpoint.RequestDelegate = DistributedLockGuard.Wrap(inner);
+            }
+
+            // Minimal API handlers whose lock needs bound arguments: taken by this filter, after binding. (Controller
+            // actions get ZkSync's MVC filters instead.)
+            if (!endpoint.Metadata.Contains(DistributedLockEndpointFilter.InstalledMetadata.Instance)
+                && !endpoint.Metadata.Any(static m => m is ActionDescriptor)
+                && LockPlan.NeedsEndpointFilter(metadata.ParsedTemplate, [.. endpoint.Metadata]))
+            {
+                endpoint.Metadata.Add(DistributedLockEndpointFilter.InstalledMetadata.Instance);
+                endpoint.FilterFactories.Add(DistributedLockEndpointFilter.Create);
             }
         });
         return builder;

@@ -45,6 +45,9 @@ internal static partial class Log
     [LoggerMessage(5300, LogLevel.Debug, "Checked {Count} endpoints with distributed lock metadata.", EventName = "LockedEndpointsChecked")]
     public static partial void LockedEndpointsChecked(ILogger logger, int count);
 
+    [LoggerMessage(5301, LogLevel.Warning, "Endpoint '{Endpoint}': route parameter '{Parameter}' has no constraint but binds a handler parameter of type {Type}, and names the distributed lock '{Template}'. The lock is taken after binding, so a value that does not bind is answered 400 without touching ZooKeeper; write {Suggestion} in the route so that routing rejects such values before anything runs.", EventName = "UnconstrainedLockRouteValue")]
+    public static partial void UnconstrainedLockRouteValue(ILogger logger, string endpoint, string parameter, string type, string template, string suggestion);
+
     [LoggerMessage(5500, LogLevel.Information, "{Service} leads election '{Election}' (fencing token {FencingToken}) and starts its work.", EventName = "LeaderServiceLeading")]
     public static partial void LeaderServiceLeading(ILogger logger, string service, string election, long fencingToken);
 

@@ -1,10 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZkSync.AspNetCore;
 using ZkSync.AspNetCore.Internal;
-using ZkSync.Client;
-using ZkSync.Locks;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -31,13 +27,6 @@ public static class ZkSyncApplicationBuilderExtensions
         var marker = services.GetService<ZkSyncMarkerService>() ?? throw new InvalidOperationException(
             "Unable to find the required services. Add them by calling 'builder.Services.AddZkSync(builder.Configuration)' before building the application.");
         marker.MiddlewareRegistered = true;
-        return app.Use(next => new DistributedLockMiddleware(
-            next,
-            services.GetRequiredService<ZooKeeperClient>(),
-            services.GetRequiredService<ZooKeeperLockProvider>(),
-            services.GetRequiredService<DistributedLockResolver>(),
-            services.GetRequiredService<IOptions<ZkSyncOptions>>(),
-            services.GetRequiredService<DistributedLockMetrics>(),
-            services.GetRequiredService<ILoggerFactory>()).InvokeAsync);
+        return app.Use(next => new DistributedLockMiddleware(next, services.GetRequiredService<DistributedLockRunner>()).InvokeAsync);
     }
 }

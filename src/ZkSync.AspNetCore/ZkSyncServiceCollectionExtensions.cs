@@ -111,6 +111,7 @@ public static class ZkSyncServiceCollectionExtensions
         // Endpoint locks.
         services.TryAddSingleton<DistributedLockResolver>();
         services.TryAddSingleton<DistributedLockMetrics>();
+        services.TryAddSingleton<DistributedLockRunner>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, DistributedLockStartupFilter>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFilterProvider, DistributedLockGuardFilterProvider>());
 

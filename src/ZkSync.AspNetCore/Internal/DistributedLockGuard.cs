@@ -3,37 +3,60 @@ using Microsoft.AspNetCore.Http;
 namespace ZkSync.AspNetCore.Internal;
 
 /// <summary>
-/// Makes sure an endpoint that asks for a distributed lock never runs without it: the middleware marks a locked request
-/// with <see cref="IDistributedLockFeature"/>, and the guard (wrapped around endpoints by <c>RequireDistributedLock</c>,
-/// and an MVC filter for controllers and pages) throws when the mark is missing, like ASP.NET Core's check for
-/// authorization metadata without the authorization middleware.
+/// Makes sure an endpoint that asks for a distributed lock never runs without it, nor under another endpoint's lock. The
+/// middleware opens a <see cref="LockScope"/> for the endpoint it sees; the guard (wrapped around endpoints by
+/// <c>RequireDistributedLock</c>, and an MVC filter for controllers and pages) then finds one of three cases: the scope is
+/// this endpoint's (carry on); the scope is another endpoint's, so the pipeline was re-executed for this one (an
+/// exception handler or status-code page placed after <c>UseZkSync</c>): open this endpoint's own scope; or there is
+/// none, so the middleware did not run for the request: throw, like ASP.NET Core's check for authorization metadata
+/// without the authorization middleware.
 /// </summary>
 internal static class DistributedLockGuard
 {
-    /// <summary>Metadata recording that an endpoint's request delegate is already wrapped by the guard.</summary>
+    /// <summary>Metadata recording that an endpoint's request delegate is wrapped by the guard and has the lock's endpoint filter.</summary>
     public sealed class InstalledMetadata
     {
         public static readonly InstalledMetadata Instance = new();
     }
 
-    /// <summary>Throws when the current endpoint needs a lock and the middleware did not take it.</summary>
-    public static void Check(HttpContext context)
+    /// <summary>Runs <paramref name="next"/> for the current endpoint inside its lock scope.</summary>
+    public static Task RunAsync(HttpContext context, RequestDelegate next)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is not null
-            && endpoint.Metadata.GetMetadata<DistributedLockAttribute>() is not null
-            && endpoint.Metadata.GetMetadata<DisableDistributedLockAttribute>() is null
-            && context.Features.Get<IDistributedLockFeature>() is null)
+        if (endpoint?.Metadata.GetMetadata<DistributedLockAttribute>() is null || endpoint.Metadata.GetMetadata<DisableDistributedLockAttribute>() is not null)
+        {
+            return next(context);
+        }
+
+        var scope = context.Features.Get<LockScope>();
+        if (scope is null)
         {
             throw MiddlewareNotRun(endpoint.DisplayName);
         }
+
+        if (scope.IsFor(endpoint))
+        {
+            return next(context);
+        }
+
+        var runner = GetRunner(context);
+        var plan = runner.GetPlan(endpoint) ?? throw MiddlewareNotRun(endpoint.DisplayName);
+        return runner.RunScopeAsync(context, plan, next);
     }
 
-    public static RequestDelegate Wrap(RequestDelegate inner) => context =>
+    /// <summary>The scope of the current endpoint, for a filter that takes its lock after binding; throws when there is none.</summary>
+    public static LockScope GetScope(HttpContext context)
     {
-        Check(context);
-        return inner(context);
-    };
+        var endpoint = context.GetEndpoint();
+        var scope = context.Features.Get<LockScope>();
+        return scope is not null && scope.IsFor(endpoint) ? scope : throw MiddlewareNotRun(endpoint?.DisplayName);
+    }
+
+    public static DistributedLockRunner GetRunner(HttpContext context) =>
+        (DistributedLockRunner?)context.RequestServices.GetService(typeof(DistributedLockRunner))
+        ?? throw new InvalidOperationException("Unable to find the required services. Add them by calling 'builder.Services.AddZkSync(builder.Configuration)' before building the application.");
+
+    public static RequestDelegate Wrap(RequestDelegate inner) => context => RunAsync(context, inner);
 
     public static InvalidOperationException MiddlewareNotRun(string? endpoint) => new(
         $"Endpoint {endpoint} contains distributed lock metadata, but the ZkSync middleware did not run for this request, so "

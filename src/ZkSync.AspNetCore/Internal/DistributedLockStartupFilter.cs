@@ -9,8 +9,9 @@ namespace ZkSync.AspNetCore.Internal;
 
 /// <summary>
 /// Checks every endpoint with distributed lock metadata once the request pipeline is built and before the server
-/// starts: <c>UseZkSync()</c> was called, lock templates only use route parameters of their endpoint, and named policies
-/// exist. Any problem fails startup with a message naming the endpoint.
+/// starts: <c>UseZkSync()</c> was called, every placeholder of a lock template exists on its endpoint (route parameter,
+/// handler argument, property path), and named policies exist. Any problem fails startup with a message naming the
+/// endpoint; a route parameter without a constraint that binds a typed handler parameter is logged as a warning.
 /// </summary>
 internal sealed class DistributedLockStartupFilter(ZkSyncMarkerService marker, DistributedLockResolver resolver, ILoggerFactory loggerFactory) : IStartupFilter
 {
@@ -23,6 +24,7 @@ internal sealed class DistributedLockStartupFilter(ZkSyncMarkerService marker, D
 
     internal void Validate(IReadOnlyList<Endpoint> endpoints)
     {
+        var logger = loggerFactory.CreateLogger("ZkSync.AspNetCore.DistributedLockStartupFilter");
         var errors = new List<string>();
         var locked = new List<string>();
         foreach (var endpoint in endpoints)
@@ -38,17 +40,13 @@ internal sealed class DistributedLockStartupFilter(ZkSyncMarkerService marker, D
             {
                 errors.Add($"Endpoint '{endpoint.DisplayName}': {policyError}");
             }
-
-            if (endpoint is RouteEndpoint routeEndpoint)
+            else if (resolver.GetPlan(endpoint) is { } plan)
             {
-                foreach (var placeholder in metadata.ParsedTemplate.Placeholders)
+                errors.AddRange(plan.Errors);
+                foreach (var warning in plan.Warnings)
                 {
-                    if (!IsRouteValue(routeEndpoint, placeholder))
-                    {
-                        var parameters = string.Join(", ", routeEndpoint.RoutePattern.Parameters.Select(p => p.Name));
-                        errors.Add($"Endpoint '{endpoint.DisplayName}': placeholder '{{{placeholder}}}' of the distributed lock template "
-                            + $"'{metadata.Template}' is not a route parameter of the endpoint (route parameters: {(parameters.Length == 0 ? "none" : parameters)}).");
-                    }
+                    Log.UnconstrainedLockRouteValue(logger, warning.Endpoint, warning.Parameter, warning.Type.Name, warning.Template,
+                        warning.SuggestedConstraint is { } constraint ? $"{{{warning.Parameter}:{constraint}}}" : "a route constraint");
                 }
             }
         }
@@ -65,7 +63,7 @@ internal sealed class DistributedLockStartupFilter(ZkSyncMarkerService marker, D
             throw new InvalidOperationException("ZkSync cannot start: " + string.Join(Environment.NewLine, errors));
         }
 
-        Log.LockedEndpointsChecked(loggerFactory.CreateLogger("ZkSync.AspNetCore.DistributedLockStartupFilter"), locked.Count);
+        Log.LockedEndpointsChecked(logger, locked.Count);
     }
 
     private static string Describe(List<string> endpoints) => endpoints.Count switch
@@ -74,12 +72,4 @@ internal sealed class DistributedLockStartupFilter(ZkSyncMarkerService marker, D
         <= 5 => $"Endpoints {string.Join(", ", endpoints.Select(e => $"'{e}'"))} contain",
         _ => $"Endpoints {string.Join(", ", endpoints.Take(5).Select(e => $"'{e}'"))} and {endpoints.Count - 5} more contain",
     };
-
-    private static bool IsRouteValue(RouteEndpoint endpoint, string name)
-    {
-        var pattern = endpoint.RoutePattern;
-        return pattern.GetParameter(name) is not null
-            || pattern.RequiredValues.ContainsKey(name)
-            || pattern.Defaults.ContainsKey(name);
-    }
 }

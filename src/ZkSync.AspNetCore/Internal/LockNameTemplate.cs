@@ -1,46 +1,99 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 
 namespace ZkSync.AspNetCore.Internal;
 
+/// <summary>Where a lock template placeholder takes its value from.</summary>
+internal enum LockValueSource
+{
+    /// <summary><c>{id}</c>: a route value.</summary>
+    Route,
+
+    /// <summary><c>{query.name}</c>: a query string value.</summary>
+    Query,
+
+    /// <summary><c>{header.Idempotency-Key}</c>: a request header.</summary>
+    Header,
+
+    /// <summary><c>{claim.tenant}</c>: a claim of the authenticated user.</summary>
+    Claim,
+
+    /// <summary><c>{arg.order.CustomerId}</c>: a bound handler argument, optionally a property path into it.</summary>
+    Argument,
+}
+
+/// <summary>One placeholder of a lock template.</summary>
+/// <param name="Text">The placeholder as written between the braces, e.g. <c>header.Idempotency-Key</c>.</param>
+/// <param name="Source">Where its value comes from.</param>
+/// <param name="Name">The route parameter, query key, header, claim type or argument name.</param>
+/// <param name="Path">For <see cref="LockValueSource.Argument"/>: the property path into the argument (may be empty).</param>
+internal sealed record LockPlaceholder(string Text, LockValueSource Source, string Name, IReadOnlyList<string> Path)
+{
+    /// <summary>How problems name the source: "route value", "query value", "header", "claim", "argument".</summary>
+    public string SourceNoun => Source switch
+    {
+        LockValueSource.Route => "route value",
+        LockValueSource.Query => "query value",
+        LockValueSource.Header => "header",
+        LockValueSource.Claim => "claim",
+        _ => "argument",
+    };
+
+    /// <summary>The source as it appears in problem details: route, query, header, claim or argument.</summary>
+    public string SourceName => Source switch
+    {
+        LockValueSource.Route => "route",
+        LockValueSource.Query => "query",
+        LockValueSource.Header => "header",
+        LockValueSource.Claim => "claim",
+        _ => "argument",
+    };
+
+    /// <summary>E.g. "Route value 'id'", "Header 'Idempotency-Key'", "Argument 'order.CustomerId'".</summary>
+    public string Describe() => Source switch
+    {
+        LockValueSource.Argument => $"Argument '{string.Join('.', Path.Prepend(Name))}'",
+        _ => $"{char.ToUpperInvariant(SourceNoun[0])}{SourceNoun[1..]} '{Name}'",
+    };
+}
+
 /// <summary>
-/// A parsed lock template such as <c>/orders/{id}</c>: path segments of literal text and <c>{name}</c> placeholders
-/// filled from route values. Binding <c>id = 42</c> gives the lock name <c>orders/42</c> (a path relative to the lock
+/// A parsed lock template such as <c>/orders/{id}</c> or <c>/payments/{header.Idempotency-Key}</c>: path segments of
+/// literal text and placeholders. Binding <c>id = 42</c> gives the lock name <c>orders/42</c> (a path relative to the lock
 /// root, so the znode is <c>/zksync/locks/orders/42</c>).
 /// </summary>
 /// <remarks>
-/// Route values are formatted with the invariant culture and must each stay inside one znode name: a missing or empty
-/// value, a '/', a character ZooKeeper rejects, or a segment that would read '.', '..' or start with '_c_' (reserved
-/// for lock nodes) is an error naming the placeholder, never a lock on some other path.
+/// <para>
+/// The template is parsed with ASP.NET Core's route pattern parser (<see cref="RoutePatternFactory"/>), so segments,
+/// literals, complex segments (<c>order-{id}</c>) and escaped braces follow route syntax. Constraints, defaults,
+/// optional markers and catch-alls belong to the route, not to the lock, and are rejected.
+/// </para>
+/// <para>
+/// Placeholder sources: <c>{id}</c> a route value; <c>{query.name}</c>, <c>{header.Name}</c>, <c>{claim.type}</c>; and
+/// <c>{arg.parameter}</c> or <c>{arg.parameter.Property.Path}</c> a bound handler argument. A dot cannot start a route
+/// constraint, so these never read as route syntax. Values are formatted with the invariant culture and must each stay
+/// inside one znode name: a missing or empty value, a '/', a character ZooKeeper rejects, or a segment that would read
+/// '.', '..' or start with '_c_' (reserved for lock nodes) is an error naming the placeholder, never a lock on some
+/// other path.
+/// </para>
 /// </remarks>
 internal sealed class LockNameTemplate
 {
     private const string ReservedPrefix = "_c_";
     private readonly Part[][] _segments;
-    private readonly int _literalLength;
 
-    private LockNameTemplate(string text, Part[][] segments, string[] placeholders)
+    private LockNameTemplate(string text, Part[][] segments, LockPlaceholder[] placeholders)
     {
         Text = text;
         _segments = segments;
         Placeholders = placeholders;
-        foreach (var segment in segments)
-        {
-            foreach (var part in segment)
-            {
-                _literalLength += part.IsPlaceholder ? 0 : part.Value.Length;
-            }
-        }
-
-        _literalLength += segments.Length - 1;
     }
 
     /// <summary>The template as written.</summary>
     public string Text { get; }
 
-    /// <summary>The distinct placeholder names, in order of appearance.</summary>
-    public IReadOnlyList<string> Placeholders { get; }
+    /// <summary>The placeholders, in order of appearance (each at most once: route syntax forbids repeats).</summary>
+    public IReadOnlyList<LockPlaceholder> Placeholders { get; }
 
     /// <summary>Parses <paramref name="template"/>; throws <see cref="ArgumentException"/> saying what is wrong.</summary>
     /// <param name="template">The template, e.g. <c>/orders/{id}</c>.</param>
@@ -70,66 +123,47 @@ internal sealed class LockNameTemplate
             return "it must not end with '/'.";
         }
 
-        var segments = new List<Part[]>();
-        var placeholders = new List<string>();
-        foreach (var segmentText in template[1..].Split('/'))
+        RoutePattern pattern;
+        try
         {
-            if (segmentText.Length == 0)
-            {
-                return "empty segment ('//' is not allowed).";
-            }
+            pattern = RoutePatternFactory.Parse(template);
+        }
+        catch (RoutePatternException ex)
+        {
+            return ex.Message;
+        }
 
+        var segments = new List<Part[]>();
+        var placeholders = new List<LockPlaceholder>();
+        foreach (var segment in pattern.PathSegments)
+        {
             var parts = new List<Part>();
-            var i = 0;
-            while (i < segmentText.Length)
+            foreach (var part in segment.Parts)
             {
-                var open = segmentText.IndexOf('{', i);
-                var close = segmentText.IndexOf('}', i);
-                if (close >= 0 && (open < 0 || close < open))
+                switch (part)
                 {
-                    return "unmatched '}'.";
-                }
+                    case RoutePatternLiteralPart literal:
+                        parts.Add(new Part(literal.Content, null));
+                        break;
+                    case RoutePatternSeparatorPart separator:
+                        parts.Add(new Part(separator.Content, null));
+                        break;
+                    case RoutePatternParameterPart parameter:
+                        var placeholderError = GetPlaceholderError(parameter, out var placeholder);
+                        if (placeholderError is not null)
+                        {
+                            return placeholderError;
+                        }
 
-                if (open < 0)
-                {
-                    parts.Add(new Part(segmentText[i..], false));
-                    break;
+                        placeholders.Add(placeholder!);
+                        parts.Add(new Part(placeholder!.Text, placeholder));
+                        break;
                 }
-
-                if (open > i)
-                {
-                    parts.Add(new Part(segmentText[i..open], false));
-                }
-
-                close = segmentText.IndexOf('}', open + 1);
-                if (close < 0)
-                {
-                    return "unmatched '{'.";
-                }
-
-                var name = segmentText[(open + 1)..close];
-                var nameError = GetPlaceholderNameError(name);
-                if (nameError is not null)
-                {
-                    return nameError;
-                }
-
-                parts.Add(new Part(name, true));
-                if (!placeholders.Contains(name, StringComparer.OrdinalIgnoreCase))
-                {
-                    placeholders.Add(name);
-                }
-
-                i = close + 1;
             }
 
-            foreach (var part in parts)
+            var segmentText = string.Concat(parts.Select(p => p.Placeholder is null ? p.Value : "{" + p.Value + "}"));
+            foreach (var part in parts.Where(p => p.Placeholder is null))
             {
-                if (part.IsPlaceholder)
-                {
-                    continue;
-                }
-
                 foreach (var c in part.Value)
                 {
                     if (GetCharError(c) is { } charError)
@@ -139,16 +173,12 @@ internal sealed class LockNameTemplate
                 }
             }
 
-            if (parts.Count == 1 && !parts[0].IsPlaceholder)
+            if (parts is [{ Placeholder: null, Value: "." or ".." }])
             {
-                var literal = parts[0].Value;
-                if (literal is "." or "..")
-                {
-                    return "'.' and '..' segments are not allowed.";
-                }
+                return "'.' and '..' segments are not allowed.";
             }
 
-            if (!parts[0].IsPlaceholder && parts[0].Value.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            if (parts[0].Placeholder is null && parts[0].Value.StartsWith(ReservedPrefix, StringComparison.Ordinal))
             {
                 return $"segment '{segmentText}' starts with '{ReservedPrefix}', which is reserved for lock nodes.";
             }
@@ -160,123 +190,170 @@ internal sealed class LockNameTemplate
         return null;
     }
 
-    private static string? GetPlaceholderNameError(string name)
+    private static string? GetPlaceholderError(RoutePatternParameterPart parameter, out LockPlaceholder? placeholder)
     {
-        if (name.Length == 0)
+        placeholder = null;
+        var name = parameter.Name;
+        var dot = name.IndexOf('.', StringComparison.Ordinal);
+        var prefix = dot > 0 ? name[..dot] : null;
+        var source = prefix switch
         {
-            return "empty placeholder '{}'.";
+            "query" => LockValueSource.Query,
+            "header" => LockValueSource.Header,
+            "claim" => LockValueSource.Claim,
+            "arg" => LockValueSource.Argument,
+            _ => LockValueSource.Route,
+        };
+
+        if (parameter.IsCatchAll)
+        {
+            return $"placeholder '{{*{name}}}': catch-all parameters cannot name a lock; use a single-segment route parameter.";
         }
 
-        if (name.IndexOfAny(['{', '/']) >= 0)
+        if (parameter.ParameterPolicies.Count > 0 || parameter.Default is not null || parameter.IsOptional)
         {
-            return $"unmatched '{{' before '{name}'.";
+            return source == LockValueSource.Claim
+                ? $"placeholder '{{{name}:…}}': ':' starts a route constraint, so claim types that contain ':' (URIs such as ClaimTypes.NameIdentifier) cannot be written in a lock template; use a claim type without ':' (e.g. 'sub' with JwtBearerOptions.MapInboundClaims = false)."
+                : $"placeholder '{{{name}}}…': constraints, defaults and optional markers belong to the route, not to the lock template; write '{{{name}}}'.";
         }
 
-        if (name[0] is '*')
+        if (source == LockValueSource.Route)
         {
-            return $"placeholder '{{{name}}}': catch-all parameters cannot name a lock; use a single-segment route parameter.";
+            placeholder = new LockPlaceholder(name, source, name, []);
+            return null;
         }
 
-        if (name.IndexOfAny([':', '=', '?']) >= 0)
+        var rest = name[(dot + 1)..];
+        if (source == LockValueSource.Argument)
         {
-            var bare = name.Split(':', '=', '?')[0];
-            return $"placeholder '{{{name}}}': constraints, defaults and optional markers belong to the route, not to the lock template; write '{{{bare}}}'.";
+            var path = rest.Split('.');
+            if (path.Any(p => p.Length == 0))
+            {
+                return $"placeholder '{{{name}}}': write '{{arg.parameter}}' or '{{arg.parameter.Property}}', e.g. '{{arg.order.CustomerId}}'.";
+            }
+
+            placeholder = new LockPlaceholder(name, source, path[0], path[1..]);
+            return null;
         }
 
+        if (rest.Length == 0)
+        {
+            return $"placeholder '{{{name}}}': name the {prefix} after the dot, e.g. '{{{prefix}.{(source switch { LockValueSource.Query => "name", LockValueSource.Header => "Idempotency-Key", _ => "tenant" })}}}'.";
+        }
+
+        placeholder = new LockPlaceholder(name, source, rest, []);
         return null;
     }
 
-    /// <summary>Fills the placeholders from <paramref name="values"/>.</summary>
-    /// <param name="values">The request's route values.</param>
+    /// <summary>Fills the placeholders with <paramref name="values"/> (one per placeholder, in order; null when missing).</summary>
+    /// <param name="values">The values, already formatted (see <see cref="FormatValue"/>), or null when missing.</param>
     /// <param name="name">The lock name, e.g. <c>orders/42</c>.</param>
     /// <param name="error">Why binding failed (placeholder and reason).</param>
     /// <returns>True when every placeholder had a usable value.</returns>
-    public bool TryBind(RouteValueDictionary values, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name, out LockNameBindingError error)
+    public bool TryBind(ReadOnlySpan<string?> values, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name, out LockNameBindingError error)
     {
         name = null;
         error = default;
-        var handler = new DefaultInterpolatedStringHandler(_literalLength, Placeholders.Count, CultureInfo.InvariantCulture);
+        var builder = new System.Text.StringBuilder(Text.Length + 16);
+        var index = 0;
         for (var s = 0; s < _segments.Length; s++)
         {
             if (s > 0)
             {
-                handler.AppendLiteral("/");
+                builder.Append('/');
             }
 
-            var segment = _segments[s];
-            if (segment.Length == 1 && !segment[0].IsPlaceholder)
+            var segmentStart = builder.Length;
+            LockPlaceholder? first = null;
+            foreach (var part in _segments[s])
             {
-                handler.AppendLiteral(segment[0].Value);
-                continue;
-            }
-
-            string? segmentText = null;
-            string? firstPlaceholder = null;
-            foreach (var part in segment)
-            {
-                if (!part.IsPlaceholder)
+                if (part.Placeholder is not { } placeholder)
                 {
-                    segmentText = segmentText is null ? part.Value : string.Concat(segmentText, part.Value);
+                    builder.Append(part.Value);
                     continue;
                 }
 
-                var value = values.TryGetValue(part.Value, out var raw) ? Convert.ToString(raw, CultureInfo.InvariantCulture) : null;
-                var reason = GetValueError(value);
-                if (reason is not null)
+                var value = values[index++];
+                if (GetValueError(placeholder, value) is { } reason)
                 {
-                    handler.ToStringAndClear();
-                    error = new LockNameBindingError(part.Value, reason);
+                    error = new LockNameBindingError(placeholder, reason);
                     return false;
                 }
 
-                firstPlaceholder ??= part.Value;
-                segmentText = segmentText is null ? value : string.Concat(segmentText, value);
+                first ??= placeholder;
+                builder.Append(value);
+            }
+
+            if (first is null)
+            {
+                continue;
             }
 
             // The filled segment must not read '.' or '..' nor look like a lock node.
+            var segmentText = builder.ToString(segmentStart, builder.Length - segmentStart);
             if (segmentText is "." or "..")
             {
-                handler.ToStringAndClear();
-                error = new LockNameBindingError(firstPlaceholder!, $"the segment would be '{segmentText}', a relative path segment");
+                error = new LockNameBindingError(first, $"the segment would be '{segmentText}', a relative path segment");
                 return false;
             }
 
-            if (segmentText!.StartsWith(ReservedPrefix, StringComparison.Ordinal))
+            if (segmentText.StartsWith(ReservedPrefix, StringComparison.Ordinal))
             {
-                handler.ToStringAndClear();
-                error = new LockNameBindingError(firstPlaceholder!, $"the segment would start with '{ReservedPrefix}', which is reserved for lock nodes");
+                error = new LockNameBindingError(first, $"the segment would start with '{ReservedPrefix}', which is reserved for lock nodes");
                 return false;
             }
-
-            handler.AppendLiteral(segmentText);
         }
 
-        name = handler.ToStringAndClear();
+        name = builder.ToString();
         return true;
     }
 
-    private static string? GetValueError(string? value)
+    /// <summary>Whether values of <paramref name="type"/> have a text form that can name a lock.</summary>
+    public static bool IsNameableType(Type type)
     {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type == typeof(string) || type == typeof(bool) || type == typeof(char) || type.IsEnum || typeof(IFormattable).IsAssignableFrom(type);
+    }
+
+    /// <summary>A value's text in a lock name: invariant culture, ISO 8601 for dates and times, enum names.</summary>
+    public static string? FormatValue(object? value) => value switch
+    {
+        null => null,
+        string text => text,
+        DateTime dateTime => dateTime.ToString("O", CultureInfo.InvariantCulture),
+        DateTimeOffset dateTimeOffset => dateTimeOffset.ToString("O", CultureInfo.InvariantCulture),
+        DateOnly date => date.ToString("O", CultureInfo.InvariantCulture),
+        TimeOnly time => time.ToString("O", CultureInfo.InvariantCulture),
+        TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
+        bool flag => flag ? "true" : "false",
+        Enum => value.ToString(),
+        IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture),
+    };
+
+    private static string? GetValueError(LockPlaceholder placeholder, string? value)
+    {
+        var noun = placeholder.SourceNoun;
         if (value is null)
         {
-            return "the route value is missing";
+            return $"the {noun} is missing";
         }
 
         if (value.Length == 0)
         {
-            return "the route value is empty";
+            return $"the {noun} is empty";
         }
 
         foreach (var c in value)
         {
             if (c == '/')
             {
-                return "the route value contains '/'";
+                return $"the {noun} contains '/'";
             }
 
             if (GetCharError(c) is { } charError)
             {
-                return string.Create(CultureInfo.InvariantCulture, $"the route value {charError} (U+{(int)c:X4})");
+                return string.Create(CultureInfo.InvariantCulture, $"the {noun} {charError} (U+{(int)c:X4})");
             }
         }
 
@@ -324,10 +401,10 @@ internal sealed class LockNameTemplate
 
     public override string ToString() => Text;
 
-    private readonly record struct Part(string Value, bool IsPlaceholder);
+    private readonly record struct Part(string Value, LockPlaceholder? Placeholder);
 }
 
-/// <summary>Why a route value could not fill a placeholder.</summary>
-/// <param name="Placeholder">The placeholder's name.</param>
+/// <summary>Why a value could not fill a placeholder.</summary>
+/// <param name="Placeholder">The placeholder.</param>
 /// <param name="Reason">What is wrong with its value.</param>
-internal readonly record struct LockNameBindingError(string Placeholder, string Reason);
+internal readonly record struct LockNameBindingError(LockPlaceholder Placeholder, string Reason);

@@ -96,3 +96,32 @@ public sealed class TestPlainController : ControllerBase
     [HttpGet("/test/plain")]
     public IActionResult Plain() => Ok(HttpContext.Features.Get<IDistributedLockFeature>()?.Name ?? "unlocked");
 }
+
+/// <summary>An order whose customer names the lock (a property path into the JSON body).</summary>
+public sealed record CustomerOrder(string? CustomerId, string? Item);
+
+/// <summary>Controller endpoints whose locks need bound arguments (taken by ZkSync's action filter after binding).</summary>
+[ApiController]
+public sealed class TestBoundLocksController(TestGates gates, TestAppIdentity app) : ControllerBase
+{
+    [HttpPost("/test/mvc/customers")]
+    [DistributedLock("/customers/{arg.order.CustomerId}")]
+    public async Task<HeldLock> Order(CustomerOrder order, string? gate)
+    {
+        var held = HttpContext.Features.Get<IDistributedLockFeature>() ?? throw new InvalidOperationException("No lock held.");
+        if (gate is not null)
+        {
+            await gates[gate].PassAsync(held, HttpContext.RequestAborted);
+        }
+
+        return new HeldLock(app.Name, held.Name, held.LockPath, held.Mode.ToString(), held.FencingToken);
+    }
+
+    [HttpPost("/test/mvc/typed/{id}")]
+    [DistributedLock("/typed/{id}")]
+    public HeldLock Typed(int id)
+    {
+        var held = HttpContext.Features.Get<IDistributedLockFeature>() ?? throw new InvalidOperationException("No lock held.");
+        return new HeldLock(app.Name, held.Name, held.LockPath, id.ToString(CultureInfo.InvariantCulture), held.FencingToken);
+    }
+}

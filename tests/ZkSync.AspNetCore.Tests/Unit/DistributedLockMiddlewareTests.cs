@@ -61,13 +61,12 @@ public sealed class DistributedLockMiddlewareTests : IAsyncDisposable
     private DistributedLockMiddleware CreateMiddleware(RequestDelegate next)
     {
         var options = Options.Create(new ZkSyncOptions { ConnectionString = TestApps.UnreachableZooKeeper });
-        return new DistributedLockMiddleware(
-            next,
+        return new DistributedLockMiddleware(next, new DistributedLockRunner(
             _client,
             new ZooKeeperLockProvider(_client),
             new DistributedLockResolver(new DistributedLockPolicyRegistry(), options),
             options,
             new DistributedLockMetrics(_services.GetRequiredService<IMeterFactory>()),
-            NullLoggerFactory.Instance);
+            NullLoggerFactory.Instance));
     }
 }

@@ -13,14 +13,32 @@ public sealed class LockNameTemplateTests
     [InlineData("/orders/order-{id}", "orders/order-42", new[] { "id" })]
     [InlineData("/pairs/{tenant}-{id}", "pairs/acme-42", new[] { "tenant", "id" })]
     [InlineData("/orders/{ID}", "orders/42", new[] { "ID" })]
-    [InlineData("/{id}/{id}", "42/42", new[] { "id" })]
+    [InlineData("/braces/{{literal}}/{id}", "braces/{literal}/42", new[] { "id" })]
     public void Parse_ValidTemplate_BindsRouteValues(string template, string expected, string[] placeholders)
     {
         var parsed = LockNameTemplate.Parse(template);
 
-        Assert.Equal(placeholders, parsed.Placeholders);
-        Assert.True(parsed.TryBind(new RouteValueDictionary { ["id"] = "42", ["tenant"] = "acme" }, out var name, out _));
+        Assert.Equal(placeholders, parsed.Placeholders.Select(p => p.Name));
+        Assert.All(parsed.Placeholders, p => Assert.Equal(LockValueSource.Route, p.Source));
+        Assert.True(Bind(parsed, new RouteValueDictionary { ["id"] = "42", ["ID"] = "42", ["tenant"] = "acme" }, out var name, out _));
         Assert.Equal(expected, name);
+    }
+
+    [Theory]
+    [InlineData("/payments/{header.Idempotency-Key}", "Header", "Idempotency-Key", "")]
+    [InlineData("/reports/{query.date}", "Query", "date", "")]
+    [InlineData("/tenants/{claim.tenant}", "Claim", "tenant", "")]
+    [InlineData("/customers/{arg.order.CustomerId}", "Argument", "order", "CustomerId")]
+    [InlineData("/customers/{arg.order.Customer.Id}", "Argument", "order", "Customer.Id")]
+    [InlineData("/orders/{arg.id}", "Argument", "id", "")]
+    [InlineData("/orders/{route.id}", "Route", "route.id", "")]
+    public void Parse_SourcePrefixes_NameTheSource(string template, string source, string name, string path)
+    {
+        var placeholder = Assert.Single(LockNameTemplate.Parse(template).Placeholders);
+
+        Assert.Equal(Enum.Parse<LockValueSource>(source), placeholder.Source);
+        Assert.Equal(name, placeholder.Name);
+        Assert.Equal(path, string.Join('.', placeholder.Path));
     }
 
     [Fact]
@@ -32,8 +50,12 @@ public sealed class LockNameTemplateTests
             CultureInfo.CurrentCulture = new CultureInfo("de-DE");
             var parsed = LockNameTemplate.Parse("/prices/{amount}");
 
-            Assert.True(parsed.TryBind(new RouteValueDictionary { ["amount"] = 1234.5m }, out var name, out _));
+            Assert.True(Bind(parsed, new RouteValueDictionary { ["amount"] = 1234.5m }, out var name, out _));
             Assert.Equal("prices/1234.5", name);
+            Assert.Equal("2026-12-03", LockNameTemplate.FormatValue(new DateOnly(2026, 12, 3)));
+            Assert.Equal("2026-12-03T08:00:00.0000000Z", LockNameTemplate.FormatValue(new DateTime(2026, 12, 3, 8, 0, 0, DateTimeKind.Utc)));
+            Assert.Equal("true", LockNameTemplate.FormatValue(true));
+            Assert.Equal("Shared", LockNameTemplate.FormatValue(Locks.ZooKeeperLockMode.Shared));
         }
         finally
         {
@@ -46,11 +68,16 @@ public sealed class LockNameTemplateTests
     [InlineData("orders/{id}", "must start with '/'")]
     [InlineData("/", "names no lock")]
     [InlineData("/orders/", "must not end with '/'")]
-    [InlineData("/orders//{id}", "empty segment")]
-    [InlineData("/orders/{id", "unmatched '{'")]
-    [InlineData("/orders/id}", "unmatched '}'")]
-    [InlineData("/orders/{}", "empty placeholder")]
+    [InlineData("/orders//{id}", "cannot appear consecutively")]
+    [InlineData("/orders/{id", "incomplete parameter")]
+    [InlineData("/orders/id}", "incomplete parameter")]
+    [InlineData("/orders/{}", "route parameter name '' is invalid")]
+    [InlineData("/{id}/{id}", "appears more than one time")]
+    [InlineData("/orders/{a}{b}", "two consecutive parameters")]
     [InlineData("/orders/{id:int}", "write '{id}'")]
+    [InlineData("/users/{claim.http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name}", "claim types that contain ':'")]
+    [InlineData("/orders/{arg.order..Id}", "write '{arg.parameter}'")]
+    [InlineData("/orders/{header.}", "name the header after the dot")]
     [InlineData("/orders/{id?}", "write '{id}'")]
     [InlineData("/orders/{id=1}", "write '{id}'")]
     [InlineData("/files/{*path}", "catch-all")]
@@ -95,22 +122,21 @@ public sealed class LockNameTemplateTests
             values["id"] = value;
         }
 
-        Assert.False(parsed.TryBind(values, out var name, out var error));
+        Assert.False(Bind(parsed, values, out var name, out var error));
 
         Assert.Null(name);
-        Assert.Equal("id", error.Placeholder);
+        Assert.Equal("id", error.Placeholder.Name);
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("/orders/{a}{b}", ".", ".")]
-    [InlineData("/orders/{a}{b}", "_", "c_x")]
+    [InlineData("/orders/{a}c_{b}", "_", "x")]
     public void TryBind_ValuesFormingABadSegment_Fail(string template, string a, string b)
     {
         var parsed = LockNameTemplate.Parse(template);
 
-        Assert.False(parsed.TryBind(new RouteValueDictionary { ["a"] = a, ["b"] = b }, out _, out var error));
-        Assert.Equal("a", error.Placeholder);
+        Assert.False(Bind(parsed, new RouteValueDictionary { ["a"] = a, ["b"] = b }, out _, out var error));
+        Assert.Equal("a", error.Placeholder.Name);
     }
 
     [Theory]
@@ -124,7 +150,10 @@ public sealed class LockNameTemplateTests
     {
         var parsed = LockNameTemplate.Parse("/orders/{id}");
 
-        Assert.True(parsed.TryBind(new RouteValueDictionary { ["id"] = value }, out var name, out _));
+        Assert.True(Bind(parsed, new RouteValueDictionary { ["id"] = value }, out var name, out _));
         Assert.Equal("orders/" + value, name);
     }
+
+    private static bool Bind(LockNameTemplate template, RouteValueDictionary values, out string? name, out LockNameBindingError error) =>
+        template.TryBind([.. template.Placeholders.Select(p => LockNameTemplate.FormatValue(values.TryGetValue(p.Name, out var v) ? v : null))], out name, out error);
 }
