@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddProblemDetails();
 builder.Services.AddControllers();
 builder.Services.AddSingleton<OrderStore>();
+builder.Services.AddSingleton<PaymentStore>();
 
 // ZooKeeper coordination. The "ZkSync" section of appsettings.json (ZkSync__ConnectionString in the environment
 // overrides it) configures the shared session; an invalid section stops the app at startup, an unreachable ZooKeeper
@@ -24,6 +25,7 @@ app.UseZkSync();
 
 app.MapControllers();
 app.MapOrders();
+app.MapPayments();
 
 // Readiness includes ZooKeeper (session, held locks); liveness never does, so an outage does not restart replicas.
 app.MapHealthChecks("/health/ready", new HealthCheckOptions

@@ -298,6 +298,75 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
         Assert.Contains("\"status\":\"Paid\"", await pay.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SamplePayments_OnePaymentPerIdempotencyKey_AcrossReplicas()
+    {
+        var provider = new Locks.ZooKeeperLockProvider(_zk.Admin, new Locks.ZooKeeperLockOptions { RootPath = _zk.LockRoot });
+        HttpRequestMessage Pay(string? key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/payments") { Content = JsonContent.Create(new { orderId = "42", amount = 9.5m }) };
+            if (key is not null)
+            {
+                request.Headers.Add("Idempotency-Key", key);
+            }
+
+            return request;
+        }
+
+        // The key's lock held elsewhere (as by the original request on another replica): the retry is refused, not charged.
+        HttpResponseMessage whileHeld;
+        await using (var original = await provider.TryAcquireAsync("payments/key-1", TimeSpan.Zero, Ct))
+        {
+            Assert.NotNull(original);
+            whileHeld = await _client2.SendAsync(Pay("key-1"), Ct);
+        }
+
+        using var first = await _client1.SendAsync(Pay("key-1"), Ct);
+        using var retry = await _client1.SendAsync(Pay("key-1"), Ct);
+        using var otherKey = await _client1.SendAsync(Pay("key-2"), Ct);
+        using var noKey = await _client1.SendAsync(Pay(null), Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, whileHeld.StatusCode);
+        Assert.Equal("payments/key-1", ((JsonElement)(await whileHeld.Content.ReadFromJsonAsync<ProblemDetails>(Ct))!.Extensions["lock"]!).GetString());
+        whileHeld.Dispose();
+        var paid = await first.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var replayed = await retry.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.False(paid.GetProperty("replayed").GetBoolean());
+        Assert.True(replayed.GetProperty("replayed").GetBoolean());
+        Assert.Equal(paid.GetProperty("paymentId").GetString(), replayed.GetProperty("paymentId").GetString());
+        Assert.NotEqual(paid.GetProperty("paymentId").GetString(), (await otherKey.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("paymentId").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, noKey.StatusCode);
+        Assert.Contains("Header 'Idempotency-Key'", (await noKey.Content.ReadFromJsonAsync<ProblemDetails>(Ct))!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SampleShipments_BodyKeyedLock_IsTheOrdersLock()
+    {
+        var provider = new Locks.ZooKeeperLockProvider(_zk.Admin, new Locks.ZooKeeperLockOptions { RootPath = _zk.LockRoot });
+        using var pay = await _client1.PostAsync("/orders/55/pay", null, Ct);
+
+        HttpResponseMessage whileHeld;
+        await using (var held = await provider.TryAcquireAsync("orders/55", TimeSpan.Zero, Ct))
+        {
+            Assert.NotNull(held);
+            whileHeld = await _client1.PostAsJsonAsync("/shipments", new { orderId = "55", carrier = "dhl" }, Ct);
+        }
+
+        using var shipped = await _client1.PostAsJsonAsync("/shipments", new { orderId = "55", carrier = "dhl" }, Ct);
+        using var malformed = await _client1.PostAsync("/shipments", new StringContent("{", System.Text.Encoding.UTF8, "application/json"), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, pay.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, whileHeld.StatusCode);
+        Assert.Equal("orders/55", ((JsonElement)(await whileHeld.Content.ReadFromJsonAsync<ProblemDetails>(Ct))!.Extensions["lock"]!).GetString());
+        whileHeld.Dispose();
+        Assert.Equal(HttpStatusCode.OK, shipped.StatusCode);
+        Assert.Contains("\"status\":\"Shipped\"", await shipped.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.True(shipped.Headers.Contains("X-Fencing-Token"));
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.False(malformed.Headers.Contains("X-Fencing-Token"));
+    }
+
     private static ZooKeeperSessionInfo Session(TestApps.SampleApp app) => app.Services.GetRequiredService<ZooKeeperClient>().Session;
 
     private static async Task WaitConnectedAsync(TestApps.SampleApp app)
