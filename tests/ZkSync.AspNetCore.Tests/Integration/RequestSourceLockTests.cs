@@ -81,6 +81,7 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
     [InlineData("/typed/abc/work")]
     [InlineData("/typed/99999999999/work")]
     [InlineData("/test/mvc/typed/abc")]
+    [InlineData("/test/plain/typed/abc")]
     public async Task TypedRouteValueThatDoesNotBind_Answers400_WithoutAnyZooKeeperRequest(string url)
     {
         var (app, client) = await StartAsync("app1");
@@ -236,6 +237,21 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
         Assert.Equal(held.FencingToken.ToString(CultureInfo.InvariantCulture), Assert.Single(streaming.Headers.GetValues("X-Fencing-Token")));
         Assert.Equal("first part\nsecond part\n", body);
         await _zk.WaitForLockNodesAsync("customers/c9", count => count == 0);
+    }
+
+    [Fact]
+    public async Task FilterLockedEndpoint_LostLockAbortsTheRequest_Answers503()
+    {
+        var (_, client) = await StartAsync("app1");
+
+        var holder = client.SendAsync(Json("/customers/orders?gate=a", """{"customerId":"c3"}"""), Ct);
+        var held = await _gates["a"].Entered;
+        await _zk.Admin.DeleteAsync(held!.Handle.NodePath, cancellationToken: Ct);
+        using var response = await holder;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("The distributed lock was lost.", (await response.Content.ReadFromJsonAsync<ProblemDetails>(Ct))!.Title);
+        Assert.True(held.Lost.IsCancellationRequested);
     }
 
     [Theory]

@@ -125,3 +125,11 @@ public sealed class TestBoundLocksController(TestGates gates, TestAppIdentity ap
         return new HeldLock(app.Name, held.Name, held.LockPath, id.ToString(CultureInfo.InvariantCulture), held.FencingToken);
     }
 }
+
+/// <summary>A controller without [ApiController]: invalid model state does not stop the action by itself.</summary>
+public sealed class TestPlainBoundController : ControllerBase
+{
+    [HttpPost("/test/plain/typed/{id}")]
+    [DistributedLock("/typed/{id}")]
+    public IActionResult Typed(int id) => Ok(new HeldLock("app", HttpContext.Features.Get<IDistributedLockFeature>()!.Name, "", id.ToString(CultureInfo.InvariantCulture), 0));
+}
