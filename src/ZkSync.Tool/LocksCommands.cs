@@ -186,7 +186,7 @@ internal static class LocksCommands
 
             if (item.MixesLayouts)
             {
-                Console.Error.WriteLine($"zksync: warning: {item.Name} mixes Curator-layout and kazoo nodes; those libraries order each other's nodes differently.");
+                Console.Error.WriteLine($"zksync: warning: {item.Name} mixes Curator-layout and kazoo nodes; ZkSync orders them by sequence, but Curator misorders kazoo's and kazoo sees the others only with extra_lock_patterns.");
             }
         }
 

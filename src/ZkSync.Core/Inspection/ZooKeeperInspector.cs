@@ -31,14 +31,12 @@ namespace ZkSync.Inspection;
 /// </remarks>
 public sealed class ZooKeeperInspector
 {
-    private static readonly string[] KazooTokens = ["__lock__", "__rlock__"];
     private static readonly string[] LeaseTokens = ["lease-"];
     private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>(StringComparer.Ordinal);
 
     private readonly ZooKeeperClient _client;
     private readonly int _maxConcurrency;
     private readonly TimeProvider _timeProvider;
-    private readonly string[] _tokens;
 
     /// <summary>Creates an inspector on <paramref name="client"/> (not disposed by the inspector).</summary>
     /// <param name="client">The client.</param>
@@ -57,7 +55,6 @@ public sealed class ZooKeeperInspector
         _client = client;
         _maxConcurrency = options.MaxConcurrency;
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _tokens = [.. LockContention.Tokens.Concat(KazooTokens).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Lists the locks under <paramref name="rootPath"/>, each with its queue, holders first.</summary>
@@ -190,7 +187,7 @@ public sealed class ZooKeeperInspector
     /// <summary>Handles a node whose children have been listed: reports its queue, then walks into its other children.</summary>
     private async Task VisitAsync<T>(Walk<T> walk, string path, IReadOnlyList<string> children, CancellationToken cancellationToken)
     {
-        var recognised = SequentialNodeOrdering.Sort(children, _tokens);
+        var recognised = LockContention.Sort(children);
         var sorted = SortQueue(recognised, walk.Election);
         if (sorted.Count > 0 && ComparePaths(path, walk.After) > 0)
         {
@@ -278,35 +275,22 @@ public sealed class ZooKeeperInspector
     }
 
     /// <summary>The queue's contenders in line order: leader latches for an election, lock nodes (ZkSync, Curator, kazoo) otherwise.</summary>
-    private List<SequentialNode> SortQueue(IReadOnlyList<string> children, bool election) =>
-        SortQueue(SequentialNodeOrdering.Sort(children, _tokens), election);
+    private static List<SequentialNode> SortQueue(IReadOnlyList<string> children, bool election) =>
+        SortQueue(LockContention.Sort(children), election);
 
-    private List<SequentialNode> SortQueue(List<SequentialNode> recognised, bool election) =>
-        recognised.FindAll(node => (KindOf(node) == ZooKeeperQueueNodeKind.LeaderLatch) == election);
+    private static List<SequentialNode> SortQueue(List<SequentialNode> recognised, bool election) =>
+        recognised.FindAll(node => (LockContention.KindOf(node) == LockNodeKind.Latch) == election);
 
-    /// <summary>Who holds, by the lock recipe's own rules (kazoo's nodes counted as the exclusive or shared nodes they are).</summary>
-    private Func<int, bool> IsHolder(List<SequentialNode> sorted)
+    /// <summary>Who holds, by the lock recipe's own rules (the same ones a ZkSync contender applies, kazoo's nodes included).</summary>
+    private static Func<int, bool> IsHolder(List<SequentialNode> sorted) => index => LockContention.IsHolder(sorted, index);
+
+    private static ZooKeeperQueueNodeKind KindOf(SequentialNode node) => LockContention.KindOf(node) switch
     {
-        var asContenders = sorted.Select(node => node with
-        {
-            TokenIndex = (int)(KindOf(node) switch
-            {
-                ZooKeeperQueueNodeKind.ReadLock or ZooKeeperQueueNodeKind.KazooReadLock => LockNodeKind.Read,
-                ZooKeeperQueueNodeKind.WriteLock => LockNodeKind.Write,
-                ZooKeeperQueueNodeKind.LeaderLatch => LockNodeKind.Latch,
-                _ => LockNodeKind.Mutex,
-            }),
-        }).ToList();
-        return index => LockContention.IsHolder(asContenders, index);
-    }
-
-    private ZooKeeperQueueNodeKind KindOf(SequentialNode node) => _tokens[node.TokenIndex] switch
-    {
-        "__READ__" => ZooKeeperQueueNodeKind.ReadLock,
-        "__WRIT__" => ZooKeeperQueueNodeKind.WriteLock,
-        "latch-" => ZooKeeperQueueNodeKind.LeaderLatch,
-        "__lock__" => ZooKeeperQueueNodeKind.KazooLock,
-        "__rlock__" => ZooKeeperQueueNodeKind.KazooReadLock,
+        LockNodeKind.Read => ZooKeeperQueueNodeKind.ReadLock,
+        LockNodeKind.Write => ZooKeeperQueueNodeKind.WriteLock,
+        LockNodeKind.Latch => ZooKeeperQueueNodeKind.LeaderLatch,
+        LockNodeKind.KazooLock => ZooKeeperQueueNodeKind.KazooLock,
+        LockNodeKind.KazooRead => ZooKeeperQueueNodeKind.KazooReadLock,
         _ => ZooKeeperQueueNodeKind.Lock,
     };
 

@@ -14,8 +14,10 @@ public sealed record ZooKeeperLockInfo(string Name, string Path, IReadOnlyList<Z
     public IReadOnlyList<ZooKeeperQueueNode> Waiters => [.. Queue.Where(node => !node.IsHolder)];
 
     /// <summary>
-    /// True when the queue mixes Curator-layout (<c>_c_…-lock-</c>) and kazoo (<c>__lock__</c>) nodes. Curator orders kazoo's
-    /// nodes by their whole name, so such a lock may have two holders at once from those libraries' point of view.
+    /// True when the queue mixes Curator-layout (<c>_c_…-lock-</c>, ZkSync's too) and kazoo (<c>__lock__</c>,
+    /// <c>__rlock__</c>) nodes. ZkSync orders both by their sequence (the holders listed here), but Curator orders kazoo's
+    /// nodes by their whole name and kazoo ignores Curator-layout nodes unless it was given <c>extra_lock_patterns</c>,
+    /// so such a lock may have two holders at once from those libraries' point of view.
     /// </summary>
     public bool MixesLayouts =>
         Queue.Any(node => node.Kind is ZooKeeperQueueNodeKind.KazooLock or ZooKeeperQueueNodeKind.KazooReadLock)

@@ -202,7 +202,8 @@ public sealed partial class LockAcquireTests
         var (_, provider) = await env.NewContenderAsync();
         await using var nested = await provider.AcquireAsync("orders/1", TimeSpan.FromSeconds(10));
         await env.Admin.CreateAsync(env.Root + "/orders/0000000000", ReadOnlyMemory<byte>.Empty);
-        await env.Admin.CreateAsync(env.Root + "/orders/abc__lock__0000000000", ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral);
+        // A lock token without a ZooKeeper sequence suffix (kazoo's __lock__0000000000 nodes are contenders: KazooInteropTests).
+        await env.Admin.CreateAsync(env.Root + "/orders/abc__lock__17", ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral);
 
         await using var outer = await provider.TryAcquireAsync("orders");
 

@@ -22,6 +22,7 @@ public sealed class LockNameUnitTests : IAsyncLifetime
     [InlineData("zookeeper", "/zksync/locks/zookeeper")]
     [InlineData("caf\u00e9/\u65e5\u672c", "/zksync/locks/caf\u00e9/\u65e5\u672c")]
     [InlineData("x.y/..z/.a", "/zksync/locks/x.y/..z/.a")]
+    [InlineData("jobs/__lock__/x__lock__17", "/zksync/locks/jobs/__lock__/x__lock__17")]
     public void GetLockPath_ValidName_MapsUnderRootPath(string name, string expected)
     {
         var provider = new ZooKeeperLockProvider(_client);
@@ -51,6 +52,9 @@ public sealed class LockNameUnitTests : IAsyncLifetime
     [InlineData("x\ue000", "private-use")]
     [InlineData("x\ufffe", "special characters")]
     [InlineData("orders/_c_1234-lock-0000000001", "reserved for lock and election nodes")]
+    [InlineData("orders/5e1da4__lock__0000000001", "'5e1da4__lock__0000000001' would be taken for a lock contender")]
+    [InlineData("orders/5e1da4__rlock__0000000001/x", "would be taken for a lock contender")]
+    [InlineData("jobs-lock-0000000042", "would be taken for a lock contender")]
     public void GetLockPath_InvalidName_ThrowsArgumentExceptionNamingTheRule(string name, string rule)
     {
         var provider = new ZooKeeperLockProvider(_client);

@@ -64,7 +64,7 @@ public sealed partial class LockQueueUnitTests
         [
             $"_c_{Guid1}-lock-0000000007",
             "orders",                                  // a nested lock's container
-            "5e1da4__lock__0000000001",                // kazoo: not recognised (Curator misorders it too)
+            "5e1da4__lock__",                          // kazoo's prefix without a sequence
             $"_c_{Guid1}-lock-0000000003",
             "lock-0000000005",                         // madelson / plain
             "_c_38553bd6d1d57f710ae70ddcc3d24715-lock-0000000004", // go-zookeeper
@@ -79,6 +79,61 @@ public sealed partial class LockQueueUnitTests
             sorted.Select(n => n.Sequence));
         Assert.Equal(LockNodeKind.Read, LockContention.KindOf(sorted[3]));
         Assert.Equal(-1, SequentialNodeOrdering.IndexOf(sorted, "orders"));
+    }
+
+    [Fact]
+    public void Sort_KazooNodes_AreContendersOrderedBySequenceAcrossLayouts()
+    {
+        // One parent counter: kazoo's and Curator's suffixes come from the same sequence.
+        string[] children =
+        [
+            $"_c_{Guid1}-lock-0000000004",
+            "0f1e2d3c4b5a69788796a5b4c3d2e1f0__rlock__0000000003",   // kazoo ReadLock
+            "orders",                                                 // a nested lock's container
+            "5e1da4c2b3a4d5e6f708192a3b4c5d6e__lock__0000000001",     // kazoo Lock / WriteLock
+            "5e1da4c2b3a4d5e6f708192a3b4c5d6e__lock__17",             // not a ZooKeeper sequence
+            "__lock__0000000008x",                                    // not a sequence suffix
+            "aa__rlock__-5",                                          // not a sequence suffix
+            $"_c_{Guid1}-__READ__0000000002",
+            "77__lock__0000000005",
+        ];
+
+        var sorted = LockContention.Sort(children);
+
+        Assert.Equal([1, 2, 3, 4, 5], sorted.Select(n => n.Sequence));
+        Assert.Equal(
+            [LockNodeKind.KazooLock, LockNodeKind.Read, LockNodeKind.KazooRead, LockNodeKind.Mutex, LockNodeKind.KazooLock],
+            sorted.Select(n => LockContention.KindOf(n)));
+        Assert.Equal(5, LockContention.Sort(children, LockNodeKind.Mutex).Count);
+        Assert.Empty(LockContention.Sort(children, LockNodeKind.Latch));
+    }
+
+    [Fact]
+    public void Evaluate_KazooNodesAhead_BlockLikeKazoosExcludeNames()
+    {
+        // kazoo: __lock__ (Lock, WriteLock) is exclusive, __rlock__ (ReadLock) is shared.
+        const string kazooLock = "5e1da4__lock__0000000000";
+        const string kazooRead = "5e1da4__rlock__0000000000";
+        const string ours = "_c_" + Guid1 + "-";
+
+        // Exclusive: waits for any kazoo node ahead, watching it.
+        Assert.Equal(new LockDecision(false, 0), Decide([kazooLock, ours + "lock-0000000001"], 1));
+        Assert.Equal(new LockDecision(false, 0), Decide([kazooRead, ours + "lock-0000000001"], 1));
+        Assert.Equal(new LockDecision(false, 0), Decide([kazooRead, ours + "__WRIT__0000000001"], 1));
+
+        // Shared: waits for kazoo's exclusive nodes only.
+        Assert.Equal(new LockDecision(false, 0), Decide([kazooLock, ours + "__READ__0000000001"], 1));
+        Assert.Equal(new LockDecision(true, -1), Decide([kazooRead, ours + "__READ__0000000001"], 1));
+        Assert.Equal(new LockDecision(false, 2), Decide([kazooLock, "77__rlock__0000000001", "88__lock__0000000002", "99__rlock__0000000003", ours + "__READ__0000000004"], 4));
+
+        // Nodes behind us never block us.
+        Assert.Equal(new LockDecision(true, -1), Decide([ours + "lock-0000000000", "5e1da4__lock__0000000001", "77__rlock__0000000002"], 0));
+
+        // And kazoo's holders are judged by the same rules (the inspector's view): readers share, a lock excludes.
+        var sorted = LockContention.Sort(["a__rlock__0000000000", ours + "__READ__0000000001", "b__lock__0000000002"]);
+        Assert.Equal([true, true, false], Enumerable.Range(0, 3).Select(i => LockContention.IsHolder(sorted, i)));
+
+        static LockDecision Decide(string[] children, int index) => LockContention.Evaluate(LockContention.Sort(children), index);
     }
 
     [Fact]
@@ -199,6 +254,10 @@ public sealed partial class LockQueueUnitTests
             ["lock-0000000000"],
             ["__READ__0000000000", "__WRIT__0000000001"],
             ["__WRIT__0000000000", "__READ__0000000001"],
+            ["a__lock__0000000000"],
+            ["a__rlock__0000000000"],
+            ["a__rlock__0000000000", "b__rlock__0000000001"],
+            ["a__rlock__0000000000", "__READ__0000000001", "b__lock__0000000002"],
         ];
         foreach (var queue in queues)
         {

@@ -6,17 +6,28 @@ Usage: python3 kazoo_peer.py <connectString> <sessionTimeoutMs> [connectTimeoutM
 Prints "ready" once connected, then runs one command per stdin line, in order, with one reply line each
 ("ok[ <payload>]" or "error <message>"). Asynchronous lines start with "event " ("event connection <STATE>").
 
-  mutex-acquire <id> <path> <timeoutMs>   kazoo Lock; ok acquired | ok timeout (timeoutMs < 0: wait forever)
+  mutex-acquire <id> <path> <timeoutMs> [<pattern>,...]
+                                          kazoo Lock; ok acquired | ok timeout (timeoutMs < 0: wait forever,
+                                          0: try once without waiting); the optional comma-separated patterns
+                                          are passed as extra_lock_patterns (kazoo >= 2.7.1)
   mutex-release <id>                      ok released
+  rw-acquire <id> <path> read|write <timeoutMs> [<pattern>,...]
+                                          kazoo ReadLock / WriteLock, otherwise as mutex-acquire
+  rw-release <id>                         ok released
   children <path>                         ok <child>,<child>,... (sorted; "ok" alone when empty)
   delete-recursive <path>                 ok deleted (also when the path does not exist)
   ping                                    ok pong
   quit                                    ok bye, after closing everything; then the process exits
 
-kazoo names its lock nodes "<uuid4 hex>__lock__<10 digits>" (Curator: "_c_<uuid>-lock-<10 digits>") and
-only counts children matching its own pattern, so a kazoo Lock and a Curator InterProcessMutex on the same
-path do NOT exclude each other (shared/RECIPES.md section 5). kazoo locks are not reentrant: acquiring a held
-handle is an error here instead of the deadlock kazoo would give.
+While an acquire waits, the peer prints "event lock-waiting <id> <predecessor node>" each time kazoo decides to
+wait for a node ahead of it (hooked on kazoo's Lock._get_predecessor, kazoo 2.8 to 2.11), so a test can tell that
+kazoo saw a holder without sleeping.
+
+kazoo names its nodes "<uuid4 hex>__lock__<10 digits>" (Lock, WriteLock) and "<uuid4 hex>__rlock__<10 digits>"
+(ReadLock), and only counts children matching its own patterns (Lock: __lock__; WriteLock: __lock__, __rlock__;
+ReadLock: __lock__) plus extra_lock_patterns. Without extra patterns a kazoo lock does NOT see Curator's or
+ZkSync's "_c_<uuid>-lock-<10 digits>" nodes (shared/RECIPES.md section 5); ZkSync sees kazoo's. kazoo locks are
+not reentrant: acquiring a held handle is an error here instead of the deadlock kazoo would give.
 """
 
 import sys
@@ -24,6 +35,7 @@ import threading
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import LockTimeout, NoNodeError
+from kazoo.recipe.lock import Lock, ReadLock, WriteLock
 
 _out_lock = threading.Lock()
 
@@ -42,6 +54,22 @@ def describe(error):
     return text.replace("\r", " ").replace("\n", " ")
 
 
+def reporting(base):
+    """A subclass of kazoo's lock class that reports each decision to wait (see the module docstring)."""
+
+    class Reporting(base):
+        def _get_predecessor(self, node):
+            predecessor = super()._get_predecessor(node)
+            if predecessor is not None:
+                emit("event lock-waiting %s %s" % (self.data.decode("utf-8"), predecessor))
+            return predecessor
+
+    return Reporting
+
+
+LOCK_CLASSES = {"mutex": reporting(Lock), "read": reporting(ReadLock), "write": reporting(WriteLock)}
+
+
 class Peer:
     def __init__(self, client):
         self.client = client
@@ -50,21 +78,26 @@ class Peer:
     def execute(self, args):
         command = args[0]
         if command == "mutex-acquire":
-            self._expect(args, 4, "mutex-acquire <id> <path> <timeoutMs>")
-            return self._acquire(args[1], args[2], int(args[3]))
-        if command == "mutex-release":
-            self._expect(args, 2, "mutex-release <id>")
+            self._expect(args, (4, 5), "mutex-acquire <id> <path> <timeoutMs> [<pattern>,...]")
+            return self._acquire("mutex", args[1], args[2], int(args[3]), args[4:])
+        if command == "rw-acquire":
+            self._expect(args, (5, 6), "rw-acquire <id> <path> read|write <timeoutMs> [<pattern>,...]")
+            if args[3] not in ("read", "write"):
+                return "error rw-acquire: expected 'read' or 'write', got '%s'" % args[3]
+            return self._acquire(args[3], args[1], args[2], int(args[4]), args[5:])
+        if command in ("mutex-release", "rw-release"):
+            self._expect(args, (2,), command + " <id>")
             lock = self.locks.pop(args[1], None)
             if lock is None:
                 return "error no held lock named '%s'" % args[1]
             lock.release()
             return "ok released"
         if command == "children":
-            self._expect(args, 2, "children <path>")
+            self._expect(args, (2,), "children <path>")
             children = sorted(self.client.get_children(args[1]))
             return "ok " + ",".join(children) if children else "ok"
         if command == "delete-recursive":
-            self._expect(args, 2, "delete-recursive <path>")
+            self._expect(args, (2,), "delete-recursive <path>")
             try:
                 self.client.delete(args[1], recursive=True)
             except NoNodeError:
@@ -74,20 +107,26 @@ class Peer:
             return "ok pong"
         return "error unknown command '%s'" % command
 
-    def _acquire(self, handle_id, path, timeout_ms):
+    def _acquire(self, kind, handle_id, path, timeout_ms, patterns):
         if handle_id in self.locks:
             return "error handle '%s' is already held (kazoo locks are not reentrant)" % handle_id
-        lock = self.client.Lock(path, handle_id)
+        extra = tuple(patterns[0].split(",")) if patterns else ()
+        lock = LOCK_CLASSES[kind](self.client, path, handle_id, extra_lock_patterns=extra)
         try:
-            lock.acquire(timeout=None if timeout_ms < 0 else timeout_ms / 1000.0)
+            if timeout_ms == 0:
+                acquired = lock.acquire(blocking=False)
+            else:
+                acquired = lock.acquire(timeout=None if timeout_ms < 0 else timeout_ms / 1000.0)
         except LockTimeout:
+            acquired = False
+        if not acquired:
             return "ok timeout"
         self.locks[handle_id] = lock
         return "ok acquired"
 
     @staticmethod
-    def _expect(args, count, usage):
-        if len(args) != count:
+    def _expect(args, counts, usage):
+        if len(args) not in counts:
             raise ValueError("usage: " + usage)
 
     def close_all(self):

@@ -190,7 +190,7 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     }
 
                     TimeSpan? evictAfter = null;
-                    if (LockContention.IsHolder(sorted, decision.WatchIndex)
+                    if (LockContention.IsHolder(sorted, decision.WatchIndex) && LockContention.MayCarryLease(watched)
                         && LockNodeData.TryDecode(predecessor.Data, out _, out _, out var ttlMs) && ttlMs is { } ttl)
                     {
                         var overdue = entry.ServerNowMs - (predecessor.Stat.Mtime + ttl);

@@ -14,6 +14,15 @@ internal enum LockNodeKind
 
     /// <summary><c>_c_&lt;uuid&gt;-latch-&lt;seq&gt;</c>: a participant of Curator's <c>LeaderLatch</c> (exclusive: the first one leads).</summary>
     Latch = 3,
+
+    /// <summary>
+    /// <c>&lt;uuid hex&gt;__lock__&lt;seq&gt;</c>: kazoo's <c>Lock</c> or <c>WriteLock</c> (same layout; kazoo's
+    /// <c>Election</c> too). Exclusive. ZkSync never creates it.
+    /// </summary>
+    KazooLock = 4,
+
+    /// <summary><c>&lt;uuid hex&gt;__rlock__&lt;seq&gt;</c>: kazoo's <c>ReadLock</c>. Shared. ZkSync never creates it.</summary>
+    KazooRead = 5,
 }
 
 /// <summary>What a contender should do: it holds the lock, or it waits for one node.</summary>
@@ -26,12 +35,12 @@ internal readonly record struct LockDecision(bool Acquired, int WatchIndex);
 /// </summary>
 /// <remarks>
 /// <para>
-/// <b>Exclusive</b> (<c>lock-</c> and <c>__WRIT__</c> nodes): holds when first in line; otherwise watches its
+/// <b>Exclusive</b> (<c>lock-</c>, <c>__WRIT__</c> and kazoo's <c>__lock__</c> nodes): holds when first in line; otherwise watches its
 /// immediate predecessor, whatever its kind (Curator <c>StandardLockInternalsDriver.getsTheLock</c> with one lease), so
 /// each release wakes exactly one waiter.
 /// </para>
 /// <para>
-/// <b>Shared</b> (<c>__READ__</c> nodes): holds when no exclusive node is ahead of it — readers wait for earlier
+/// <b>Shared</b> (<c>__READ__</c> and kazoo's <c>__rlock__</c> nodes): holds when no exclusive node is ahead of it — readers wait for earlier
 /// writers only, so readers never starve writers (Curator <c>InterProcessReadWriteLock.ReadLock</c>). While waiting it
 /// watches the <em>nearest</em> exclusive node ahead of it, not the first one as Curator does: writers are granted in
 /// order, so the nearest one is normally the last to go and each reader wakes once instead of once per writer. All
@@ -42,17 +51,40 @@ internal readonly record struct LockDecision(bool Acquired, int WatchIndex);
 /// each other on the same name. Curator's reader ignores <c>lock-</c> nodes: for Curator read-write interop, exclusive
 /// holds must use the <c>__WRIT__</c> format.
 /// </para>
+/// <para>
+/// <b>kazoo</b> (python-zk/kazoo <c>kazoo/recipe/lock.py</c>, the same in 2.8.0 to 2.11): <c>Lock</c> and
+/// <c>WriteLock</c> create <c>&lt;uuid4 hex&gt;__lock__</c> sequential nodes, <c>ReadLock</c>
+/// <c>&lt;uuid4 hex&gt;__rlock__</c>; a contender waits for the lower-sequence nodes whose token is in its
+/// <c>_EXCLUDE_NAMES</c> (<c>Lock</c>: <c>__lock__</c>; <c>WriteLock</c>: <c>__lock__</c>, <c>__rlock__</c>;
+/// <c>ReadLock</c>: <c>__lock__</c>), ordered by the sequence suffix (before 2.9.0 a <c>ReadLock</c> also waited for
+/// <em>later</em> <c>__lock__</c> nodes, python-zk/kazoo#649, a deadlock with any writer queued behind it). ZkSync counts <c>__lock__</c> nodes as exclusive
+/// and <c>__rlock__</c> nodes as shared, which is exactly kazoo's <c>WriteLock</c>/<c>ReadLock</c> rule: our exclusive
+/// contenders wait for every kazoo node ahead, our shared ones for <c>__lock__</c> nodes only. All children of one
+/// parent draw their suffix from the parent's one counter, so ordering by it is the same queue for every client. The
+/// direct hand-off (<see cref="LockAttempt.AllowsDirectHandoff"/>) stays exact behind a kazoo predecessor: kazoo gives
+/// every node a fresh sequence (nothing like Curator's downgrade, which reuses one), so no node created after our
+/// listing sorts ahead of us. kazoo sees our nodes only through its <c>extra_lock_patterns</c> (README, "Mixed fleets").
+/// </para>
 /// </remarks>
 internal static class LockContention
 {
     /// <summary>The name tokens, indexed by <see cref="LockNodeKind"/>.</summary>
-    public static readonly IReadOnlyList<string> Tokens = ["lock-", "__READ__", "__WRIT__", "latch-"];
+    public static readonly IReadOnlyList<string> Tokens = ["lock-", "__READ__", "__WRIT__", "latch-", "__lock__", "__rlock__"];
 
     /// <summary>The token of a node kind.</summary>
     public static string TokenOf(LockNodeKind kind) => Tokens[(int)kind];
 
     /// <summary>The kind of a sorted node.</summary>
     public static LockNodeKind KindOf(in SequentialNode node) => (LockNodeKind)node.TokenIndex;
+
+    /// <summary>True for the shared kinds (<c>__READ__</c>, kazoo's <c>__rlock__</c>), which only wait for exclusive nodes.</summary>
+    public static bool IsShared(LockNodeKind kind) => kind is LockNodeKind.Read or LockNodeKind.KazooRead;
+
+    /// <summary>
+    /// True when the node's data may be ZkSync's lock record (<see cref="LockNodeData"/>), and so a lease a contender
+    /// may act on. kazoo's data is its identifier, whatever it looks like.
+    /// </summary>
+    public static bool MayCarryLease(in SequentialNode node) => KindOf(node) is not (LockNodeKind.KazooLock or LockNodeKind.KazooRead);
 
     /// <summary>Sorts a lock's children (foreign children are left out; see <see cref="SequentialNodeOrdering"/>).</summary>
     public static List<SequentialNode> Sort(IReadOnlyList<string> children) => SequentialNodeOrdering.Sort(children, Tokens);
@@ -74,14 +106,14 @@ internal static class LockContention
     /// <returns>The decision.</returns>
     public static LockDecision Evaluate(IReadOnlyList<SequentialNode> sorted, int index)
     {
-        if (KindOf(sorted[index]) != LockNodeKind.Read)
+        if (!IsShared(KindOf(sorted[index])))
         {
             return index == 0 ? new LockDecision(true, -1) : new LockDecision(false, index - 1);
         }
 
         for (var i = index - 1; i >= 0; i--)
         {
-            if (KindOf(sorted[i]) != LockNodeKind.Read)
+            if (!IsShared(KindOf(sorted[i])))
             {
                 return new LockDecision(false, i);
             }
@@ -95,7 +127,7 @@ internal static class LockContention
     /// would have to wait: behind any node for an exclusive contender, behind an exclusive node for a shared one.
     /// </summary>
     public static bool WouldWait(IReadOnlyList<SequentialNode> sorted, LockNodeKind kind) =>
-        kind == LockNodeKind.Read ? sorted.Any(node => KindOf(node) != LockNodeKind.Read) : sorted.Count > 0;
+        IsShared(kind) ? sorted.Any(node => !IsShared(KindOf(node))) : sorted.Count > 0;
 
     /// <summary>True when the contender at <paramref name="index"/> holds the lock in this snapshot.</summary>
     public static bool IsHolder(IReadOnlyList<SequentialNode> sorted, int index) => Evaluate(sorted, index).Acquired;

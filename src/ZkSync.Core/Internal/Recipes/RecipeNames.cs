@@ -96,6 +96,12 @@ internal static class RecipeNames
                 return "components must not start with '_c_', which is reserved for lock and election nodes.";
             }
 
+            if (SequentialNodeOrdering.TryParse(component, LockContention.Tokens, out _, out _))
+            {
+                // Its znode would sit among the parent lock's contenders and block that lock while it exists.
+                return $"the component '{component}' would be taken for a lock contender (a lock or election token such as '-lock-', '__lock__' or '__rlock__' followed by a 10-digit sequence number).";
+            }
+
             start = i + 1;
         }
 

@@ -22,11 +22,13 @@ internal readonly record struct SequentialNode(string Name, int TokenIndex, int 
 /// 2^31, numeric order equals Curator's string order, so both sides see the same queue.
 /// </para>
 /// <para>
-/// <b>Foreign children</b> (no token, or a suffix that is not a canonical sequence: a nested lock's container, a
-/// kazoo <c>__lock__</c> node, garbage) are not contenders: they are left out instead of being sorted by their whole
-/// name as Curator does. This is safe with Curator peers on the same path: a Curator holder is a recognised node and
-/// still blocks us, and Curator never ranks its own nodes after a foreign child that we skip. It avoids CURATOR-43
-/// (sub-nodes of a lock path counted as contenders, which can block a lock forever).
+/// <b>Foreign children</b> (no token, or a suffix that is not a canonical sequence: a nested lock's container,
+/// garbage) are not contenders: they are left out instead of being sorted by their whole name as Curator does. This is
+/// safe with Curator peers on the same path: a Curator holder is a recognised node and still blocks us, and Curator
+/// never ranks its own nodes after a foreign child that we skip. It avoids CURATOR-43 (sub-nodes of a lock path counted
+/// as contenders, which can block a lock forever); recipe names whose components would parse as contenders are
+/// rejected for the same reason (<see cref="RecipeNames"/>). Which tokens count is the caller's list: the lock queue's
+/// includes kazoo's <c>__lock__</c>/<c>__rlock__</c> (<see cref="LockContention"/>).
 /// </para>
 /// <para>
 /// <b>Sequence overflow.</b> After 2147483647 ZooKeeper continues at -2147483648 (zookeeperProgrammers.md). Curator's
@@ -55,7 +57,7 @@ internal static class SequentialNodeOrdering
     /// <param name="tokenIndex">Which token was found.</param>
     /// <param name="sequence">The sequence number.</param>
     /// <returns>False for a foreign child.</returns>
-    public static bool TryParse(string name, IReadOnlyList<string> tokens, out int tokenIndex, out int sequence)
+    public static bool TryParse(ReadOnlySpan<char> name, IReadOnlyList<string> tokens, out int tokenIndex, out int sequence)
     {
         tokenIndex = -1;
         sequence = 0;
@@ -63,7 +65,7 @@ internal static class SequentialNodeOrdering
         var bestEnd = -1;
         for (var i = 0; i < tokens.Count; i++)
         {
-            var start = name.LastIndexOf(tokens[i], StringComparison.Ordinal);
+            var start = name.LastIndexOf(tokens[i].AsSpan(), StringComparison.Ordinal);
             if (start > bestStart)
             {
                 bestStart = start;
@@ -72,7 +74,7 @@ internal static class SequentialNodeOrdering
             }
         }
 
-        if (bestStart < 0 || !TryParseSequence(name.AsSpan(bestEnd), out sequence))
+        if (bestStart < 0 || !TryParseSequence(name[bestEnd..], out sequence))
         {
             tokenIndex = -1;
             return false;
