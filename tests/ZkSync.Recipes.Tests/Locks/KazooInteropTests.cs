@@ -51,6 +51,37 @@ public sealed class KazooInteropTests
         Assert.False(await kazoo.AcquireMutexAsync("py2", path, TimeSpan.Zero, ExclusivePatterns, ct));
     }
 
+    [Fact]
+    public async Task Mutex_KazooThenZkSyncThenKazoo_AreGrantedInLineOrder()
+    {
+        // Two Python workers and a .NET request in one line: each waits for the one ahead and none overlaps, also when
+        // ZkSync takes over from a kazoo holder without listing again.
+        var ct = TestContext.Current.CancellationToken;
+        await using var scenario = new PeerScenario();
+        var first = await scenario.StartKazooAsync();
+        var third = await scenario.StartKazooAsync();
+        await using var zk = await ZkSyncSide.StartAsync(scenario);
+        var path = scenario.PathFor("orders-42");
+
+        Assert.True(await first.AcquireMutexAsync("first", path, PeerScenario.Patience, ExclusivePatterns, ct));
+        var firstNode = Assert.Single(await first.GetChildrenAsync(path, ct));
+        var second = zk.Provider.AcquireAsync("orders-42", PeerScenario.Patience, ct).AsTask();
+        Assert.Equal(firstNode, await zk.WaitUntilWaitingAsync("orders-42", second, ct));
+        var thirdAcquired = third.AcquireMutexAsync("third", path, PeerScenario.Patience, ExclusivePatterns, ct);
+        var secondNode = await third.WaitUntilWaitingAsync("third", thirdAcquired, PeerScenario.Patience, ct);
+
+        await first.ReleaseMutexAsync("first", ct);
+        await using (var handle = await second)
+        {
+            Assert.Equal(secondNode, ZkPath.GetName(handle.NodePath));
+            Assert.False(thirdAcquired.IsCompleted);
+        }
+
+        Assert.True(await thirdAcquired);
+        Assert.Null(await zk.Provider.TryAcquireAsync("orders-42", cancellationToken: ct));
+        await third.ReleaseMutexAsync("third", ct);
+    }
+
     [Theory]
     [InlineData(ExclusiveLockNodeFormat.Mutex)]
     [InlineData(ExclusiveLockNodeFormat.WriteLock)]
