@@ -131,23 +131,23 @@ internal static class LockBenchmark
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == ZkSyncDiagnostics.SourceName && instrument.Name == "zksync.client.requests")
+                if (instrument.Meter.Name == ZkSyncDiagnostics.MeterName && instrument.Name == "db.client.operation.duration")
                 {
                     listener.EnableMeasurementEvents(instrument);
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
             {
                 string? operation = null;
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "zookeeper.operation")
+                    if (tag.Key == "db.operation.name")
                     {
                         operation = tag.Value as string;
                     }
                 }
 
-                _counts.AddOrUpdate(operation ?? "?", value, (_, old) => old + value);
+                _counts.AddOrUpdate(operation ?? "?", 1, (_, old) => old + 1);
             });
             _listener.Start();
         }

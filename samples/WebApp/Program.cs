@@ -1,5 +1,7 @@
 using HealthChecks.UI.Client;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using WebApp.Orders;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +15,16 @@ builder.Services.AddSingleton<PaymentStore>();
 // overrides it) configures the shared session; an invalid section stops the app at startup, an unreachable ZooKeeper
 // does not (see /health/ready). Lock policies, leader-only jobs and the startup barrier: Orders/OrderCoordination.cs.
 builder.Services.AddZkSync(builder.Configuration).AddOrderCoordination();
+
+// Traces and metrics through OpenTelemetry, ZkSync's included in one line each (docs/observability.md). Point an OTLP
+// exporter at your collector; "Telemetry:Console": true (or Telemetry__Console=true) writes them to the console.
+var telemetry = builder.Services.AddOpenTelemetry()
+    .WithTracing(tracing => tracing.AddSource("Microsoft.AspNetCore").AddZkSyncInstrumentation())
+    .WithMetrics(metrics => metrics.AddMeter("Microsoft.AspNetCore.Hosting").AddZkSyncInstrumentation());
+if (builder.Configuration.GetValue<bool>("Telemetry:Console"))
+{
+    telemetry.WithTracing(tracing => tracing.AddConsoleExporter()).WithMetrics(metrics => metrics.AddConsoleExporter());
+}
 
 var app = builder.Build();
 

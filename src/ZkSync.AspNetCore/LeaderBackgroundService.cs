@@ -119,10 +119,17 @@ public abstract class LeaderBackgroundService : BackgroundService
         Interlocked.Increment(ref _terms);
         Log.LeaderServiceLeading(runtime.Logger, GetType().Name, name, leadership.FencingToken);
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leadership.Revoked);
+
+        // One span per term: the leader's work is traced under it, and its outcome says how the term ended.
+        using var term = ZkSyncDiagnostics.ActivitySource.StartActivity("zksync.leader.term");
+        term?.SetTag("zksync.leader.election", leadership.ElectionPath);
+        term?.SetTag("zksync.leader.service", GetType().Name);
+        term?.SetTag("zksync.lock.fencing_token", leadership.FencingToken);
         try
         {
             await ExecuteAsLeaderAsync(leading.Token).ConfigureAwait(false);
             Log.LeaderServiceReturned(runtime.Logger, GetType().Name, name, runtime.RestartDelay);
+            term?.SetTag("zksync.leader.term.outcome", "returned");
             return stoppingToken.IsCancellationRequested || leadership.Revoked.IsCancellationRequested;
         }
         catch (OperationCanceledException) when (leading.IsCancellationRequested)
@@ -132,12 +139,16 @@ public abstract class LeaderBackgroundService : BackgroundService
                 Log.LeaderServiceRevoked(runtime.Logger, GetType().Name, name);
             }
 
+            term?.SetTag("zksync.leader.term.outcome", stoppingToken.IsCancellationRequested ? "stopped" : "revoked");
             return true;
         }
         catch (Exception ex)
         {
             LastError = ex.Message;
             Log.LeaderServiceFailed(runtime.Logger, GetType().Name, name, runtime.RestartDelay, ex);
+            term?.SetTag("zksync.leader.term.outcome", "failed");
+            term?.SetTag("error.type", ex.GetType().FullName);
+            term?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             return false;
         }
         finally

@@ -11,7 +11,8 @@ internal static partial class Log
     [LoggerMessage(5000, LogLevel.Debug, "Acquired the {Mode} lock '{LockName}' for endpoint '{Endpoint}' in {WaitMs:0.#} ms (fencing token {FencingToken}).", EventName = "LockAcquired")]
     public static partial void LockAcquired(ILogger logger, string mode, string lockName, string? endpoint, double waitMs, long fencingToken);
 
-    [LoggerMessage(5001, LogLevel.Information, "The {Mode} lock '{LockName}' for endpoint '{Endpoint}' is held elsewhere; rejected after waiting {WaitMs:0.#} ms.", EventName = "LockContended")]
+    // Debug, like ASP.NET Core's rate limiter's rejections: contention is expected, and a hot key would flood the log.
+    [LoggerMessage(5001, LogLevel.Debug, "The {Mode} lock '{LockName}' for endpoint '{Endpoint}' is held elsewhere; rejected after waiting {WaitMs:0.#} ms.", EventName = "LockContended")]
     public static partial void LockContended(ILogger logger, string mode, string lockName, string? endpoint, double waitMs);
 
     /// <summary>Warning while connected (unexpected); Information while the client is known to be disconnected (5101 and the client's own warnings already report the outage, so requests do not flood the log).</summary>

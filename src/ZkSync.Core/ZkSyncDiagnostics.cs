@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace ZkSync;
 
@@ -22,37 +23,47 @@ public static class ZkSyncDiagnostics
     internal static readonly string? Version = typeof(ZkSyncDiagnostics).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
 
     internal static readonly ActivitySource ActivitySource = new(SourceName, Version);
+
+    /// <summary>Seconds, for single requests: 0.5 ms to 10 s.</summary>
+    internal static readonly InstrumentAdvice<double> OperationBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
+
+    /// <summary>Seconds, for waits and holds: 1 ms to an hour.</summary>
+    internal static readonly InstrumentAdvice<double> WaitBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    };
+
+    /// <summary>The process-wide meter of ZkSync.Core, used when no <see cref="IMeterFactory"/> is given.</summary>
+    private static readonly Meter SharedMeter = new(MeterName, Version);
+
+    /// <summary>ZkSync.Core's one meter scope: the factory's <c>ZkSync</c> meter, or the process-wide one.</summary>
+    internal static Meter CreateMeter(IMeterFactory? meterFactory) => meterFactory?.Create(MeterName, Version) ?? SharedMeter;
 }
 
-/// <summary>The client's instruments (<c>zksync.client.*</c>).</summary>
-internal sealed class ZkClientMetrics : IDisposable
+/// <summary>
+/// The client's instruments: OpenTelemetry's database client conventions (<c>db.client.operation.duration</c>) and
+/// ZkSync's own <c>zksync.client.*</c>. One set per meter (the factory's, or the process-wide <c>ZkSync</c> meter),
+/// shared by every client on it.
+/// </summary>
+internal sealed class ZkClientMetrics
 {
-    private readonly Meter _meter;
-    private readonly bool _ownsMeter;
+    private static readonly ConditionalWeakTable<Meter, ZkClientMetrics> PerMeter = [];
 
-    public ZkClientMetrics(IMeterFactory? meterFactory)
+    private ZkClientMetrics(Meter meter)
     {
-        if (meterFactory is null)
-        {
-            _meter = new Meter(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version);
-            _ownsMeter = true;
-        }
-        else
-        {
-            _meter = meterFactory.Create(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version);
-        }
-
-        Requests = _meter.CreateCounter<long>("zksync.client.requests", "{request}", "ZooKeeper requests completed, by operation and outcome.");
-        Duration = _meter.CreateHistogram<double>("zksync.client.request.duration", "s", "Time from submitting a ZooKeeper request to its completion.");
-        InFlight = _meter.CreateUpDownCounter<long>("zksync.client.requests.in_flight", "{request}", "ZooKeeper requests submitted and not yet completed.");
-        Reconnects = _meter.CreateCounter<long>("zksync.client.reconnects", "{connection}", "Connections re-established for an existing session.");
-        Expirations = _meter.CreateCounter<long>("zksync.client.session.expirations", "{session}", "ZooKeeper sessions that expired.");
-        ConnectionsLost = _meter.CreateCounter<long>("zksync.client.connections.lost", "{connection}", "Connections to a ZooKeeper server that were lost.");
+        Duration = meter.CreateHistogram<double>("db.client.operation.duration", "s",
+            "Duration of ZooKeeper requests, from submission to completion (OpenTelemetry database client conventions).",
+            advice: ZkSyncDiagnostics.OperationBuckets);
+        InFlight = meter.CreateUpDownCounter<long>("zksync.client.requests.in_flight", "{request}", "ZooKeeper requests submitted and not yet completed.");
+        Reconnects = meter.CreateCounter<long>("zksync.client.reconnects", "{connection}", "Connections re-established for an existing session.");
+        Expirations = meter.CreateCounter<long>("zksync.client.session.expirations", "{session}", "ZooKeeper sessions that expired.");
+        ConnectionsLost = meter.CreateCounter<long>("zksync.client.connections.lost", "{connection}", "Connections to a ZooKeeper server that were lost (the session was suspended).");
+        Sessions = meter.CreateUpDownCounter<long>("zksync.client.sessions", "{client}",
+            "Clients in each session state (zksync.session.state: connecting, connected, suspended, reconnected, expired); a healthy process has all of them connected or reconnected.");
     }
-
-    public Meter Meter => _meter;
-
-    public Counter<long> Requests { get; }
 
     public Histogram<double> Duration { get; }
 
@@ -64,11 +75,8 @@ internal sealed class ZkClientMetrics : IDisposable
 
     public Counter<long> ConnectionsLost { get; }
 
-    public void Dispose()
-    {
-        if (_ownsMeter)
-        {
-            _meter.Dispose();
-        }
-    }
+    public UpDownCounter<long> Sessions { get; }
+
+    public static ZkClientMetrics For(IMeterFactory? meterFactory) =>
+        PerMeter.GetValue(ZkSyncDiagnostics.CreateMeter(meterFactory), static meter => new ZkClientMetrics(meter));
 }

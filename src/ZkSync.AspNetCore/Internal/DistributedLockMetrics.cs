@@ -5,7 +5,8 @@ using ZkSync.Locks;
 namespace ZkSync.AspNetCore.Internal;
 
 /// <summary>
-/// The endpoint-lock instruments (<c>zksync.aspnetcore.lock.*</c>) on the <c>ZkSync</c> meter. Tags are bounded: the
+/// The endpoint-lock instruments (<c>zksync.aspnetcore.lock.*</c>) on the <c>ZkSync.AspNetCore</c> meter (one meter
+/// scope per assembly, versioned like the assembly). Tags are bounded: the
 /// lock template (not the lock name), the mode and the outcome.
 /// </summary>
 internal sealed class DistributedLockMetrics
@@ -15,17 +16,21 @@ internal sealed class DistributedLockMetrics
     public const string OutcomeTag = "zksync.lock.outcome";
     public const string ReasonTag = "zksync.lock.rejection_reason";
 
+    private static readonly string? Version = typeof(DistributedLockMetrics).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), inherit: false)
+        .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+
     private readonly Histogram<double> _waitDuration;
     private readonly Counter<long> _rejections;
     private readonly UpDownCounter<long> _held;
 
     public DistributedLockMetrics(IMeterFactory meterFactory)
     {
-        var meter = meterFactory.Create(ZkSyncDiagnostics.SourceName);
+        var meter = meterFactory.Create(ZkSyncDiagnostics.AspNetCoreMeterName, Version);
         _waitDuration = meter.CreateHistogram<double>(
             "zksync.aspnetcore.lock.wait.duration", "s",
             "Time a request spent acquiring its endpoint lock, by outcome (acquired, contended, unavailable, aborted).",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
+            advice: ZkSyncDiagnostics.WaitBuckets);
         _rejections = meter.CreateCounter<long>(
             "zksync.aspnetcore.lock.rejections", "{request}",
             "Requests rejected because their endpoint lock was held elsewhere (contention) or ZooKeeper was unavailable.");

@@ -239,7 +239,9 @@ internal sealed class DistributedLockRunner
     {
         _metrics.RecordWait(spec.Template.Text, spec.Mode, "unavailable", start);
         var state = _client.State;
-        var level = state is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected ? LogLevel.Warning : LogLevel.Information;
+        // Warning when ZooKeeper refused while connected; Debug during an outage, which the client already reports
+        // (rate-limited): one line per rejected request would flood the log for as long as the outage lasts.
+        var level = state is ZooKeeperSessionState.Connected or ZooKeeperSessionState.Reconnected ? LogLevel.Warning : LogLevel.Debug;
         Log.LockUnavailable(_logger, level, name, endpoint.DisplayName, state, exception.Message);
         await RejectAsync(context, spec, name, DistributedLockRejectionReason.Unavailable, exception).ConfigureAwait(false);
     }

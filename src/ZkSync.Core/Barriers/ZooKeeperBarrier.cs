@@ -97,7 +97,10 @@ public sealed class ZooKeeperBarrier
     /// <param name="timeout">How long to wait; null or <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>True once the barrier is not set; false if <paramref name="timeout"/> ran out first.</returns>
-    public async Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<bool> WaitAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        BarrierActivity.TraceAsync("zksync.barrier.wait", Path, () => WaitCoreAsync(timeout, cancellationToken), cancellationToken);
+
+    private async Task<bool> WaitCoreAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout is { } value && value != Timeout.InfiniteTimeSpan)

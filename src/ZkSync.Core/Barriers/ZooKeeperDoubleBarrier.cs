@@ -56,7 +56,10 @@ public sealed class ZooKeeperDoubleBarrier
     /// A connection loss is waited out. When the session expires while waiting, its ephemeral node went with it, so
     /// this participant joins again with the new session (it never waits on without being counted).
     /// </remarks>
-    public async Task<bool> EnterAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<bool> EnterAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        BarrierActivity.TraceAsync("zksync.double_barrier.enter", Path, () => EnterCoreAsync(timeout, cancellationToken), cancellationToken);
+
+    private async Task<bool> EnterCoreAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var deadline = Deadline(timeout, cancellationToken);
         var token = deadline.Token;
@@ -146,7 +149,10 @@ public sealed class ZooKeeperDoubleBarrier
     /// <param name="timeout">How long to wait, also for a connection; null for ever.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>True when all have left; false if the timeout ran out.</returns>
-    public async Task<bool> LeaveAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<bool> LeaveAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        BarrierActivity.TraceAsync("zksync.double_barrier.leave", Path, () => LeaveCoreAsync(timeout, cancellationToken), cancellationToken);
+
+    private async Task<bool> LeaveCoreAsync(TimeSpan? timeout, CancellationToken cancellationToken)
     {
         using var deadline = Deadline(timeout, cancellationToken);
         var token = deadline.Token;

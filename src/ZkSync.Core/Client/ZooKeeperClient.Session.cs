@@ -277,6 +277,13 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             CancelOnWatchdog(lostConnection);
         }
 
+        // Deltas always, so that a listener attached later still sums to the right counts.
+        _metrics.Sessions.Add(-1, new KeyValuePair<string, object?>("zksync.session.state", StateTag(previous)));
+        if (next != ZooKeeperSessionState.Closed)
+        {
+            _metrics.Sessions.Add(1, new KeyValuePair<string, object?>("zksync.session.state", StateTag(next)));
+        }
+
         Log.SessionStateChanged(_logger, previous, next, info.SessionId, info.ConnectedServer, (int)info.NegotiatedTimeout.TotalMilliseconds);
         var args = new ZooKeeperSessionStateChangedEventArgs(previous, info);
         _dispatcher.Post(static state =>
@@ -286,6 +293,17 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         }, (this, args));
         return true;
     }
+
+    internal static string StateTag(ZooKeeperSessionState state) => state switch
+    {
+        ZooKeeperSessionState.Connecting => "connecting",
+        ZooKeeperSessionState.Connected => "connected",
+        ZooKeeperSessionState.Suspended => "suspended",
+        ZooKeeperSessionState.Reconnected => "reconnected",
+        ZooKeeperSessionState.Expired => "expired",
+        ZooKeeperSessionState.AuthFailed => "auth_failed",
+        _ => "closed",
+    };
 
     private int NegotiatedOrRequestedTimeoutMs => _negotiatedTimeoutMs > 0 ? _negotiatedTimeoutMs : _requestedTimeoutMs;
 
@@ -577,7 +595,6 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         SetState(ZooKeeperSessionState.Closed);
         await _dispatcher.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _shutdown.Dispose();
-        _metrics.Dispose();
         _tls?.Dispose();
     }
 }

@@ -43,7 +43,8 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _authInfo = [.. options.AuthInfo];
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ZkSync.Client.ZooKeeperClient");
         _tls = options.Tls is { Enabled: true } tls ? new TlsConnector(tls) : null;
-        _metrics = new ZkClientMetrics(meterFactory);
+        _metrics = ZkClientMetrics.For(meterFactory);
+        _metrics.Sessions.Add(1, new KeyValuePair<string, object?>("zksync.session.state", StateTag(ZooKeeperSessionState.Connecting)));
         _tracker = new Tracker(this);
         _dispatcher = new EventDispatcher(_logger);
         _requestedTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds;
@@ -359,7 +360,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             // caller: its next span would be parented to this one (stopped on the read loop), and requests pipelined
             // from one flow would nest. Restore the caller's current activity: the request span is a child, not a scope.
             var caller = Activity.Current;
-            var activity = ZkSyncDiagnostics.ActivitySource.StartActivity("zookeeper " + OpName(request.OpCode), ActivityKind.Client);
+            // Named after the operation, as OpenTelemetry's database conventions ask ({db.operation.name}); the path is
+            // an attribute, never part of the name (unbounded cardinality).
+            var activity = ZkSyncDiagnostics.ActivitySource.StartActivity(OpName(request.OpCode), ActivityKind.Client);
             Activity.Current = caller;
             if (activity is not null)
             {
@@ -433,29 +436,71 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
                 metrics.InFlight.Add(-1);
             }
 
-            var outcome = exception switch
+            var activity = request.Activity;
+            if (!metrics.Duration.Enabled && activity is null)
             {
-                null => "ok",
+                return;
+            }
+
+            // OpenTelemetry database client conventions. Replies that answer the question asked (NoNode, NodeExists,
+            // BadVersion, NotEmpty, ...) are outcomes, not errors: they carry db.response.status_code only.
+            var code = (exception as ZooKeeperException)?.Code;
+            var errorType = exception switch
+            {
+                null => null,
+                ZooKeeperException zk when IsExpectedReply(zk.Code) => null,
                 ZooKeeperException zk => zk.Code.ToString(),
-                OperationCanceledException => "canceled",
-                _ => "error",
+                _ => exception.GetType().FullName,
             };
-            if (metrics.Requests.Enabled || metrics.Duration.Enabled)
+            var operation = OpName(request.OpCode);
+            var server = request.SentTo;
+            if (metrics.Duration.Enabled)
             {
-                var tags = new TagList { { "zookeeper.operation", OpName(request.OpCode) }, { "zookeeper.outcome", outcome } };
-                metrics.Requests.Add(1, tags);
+                var tags = new TagList { { "db.system.name", "zookeeper" }, { "db.operation.name", operation } };
+                if (errorType is not null)
+                {
+                    tags.Add("error.type", errorType);
+                }
+
+                if (code is { } status)
+                {
+                    tags.Add("db.response.status_code", ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                if (server is not null)
+                {
+                    tags.Add("server.address", server.Host);
+                    tags.Add("server.port", server.Port);
+                }
+
                 metrics.Duration.Record(Stopwatch.GetElapsedTime(request.StartTimestamp).TotalSeconds, tags);
             }
 
-            if (request.Activity is { } activity)
+            if (activity is not null)
             {
-                if (exception is not null)
+                if (server is not null)
                 {
-                    activity.SetStatus(ActivityStatusCode.Error, outcome);
+                    activity.SetTag("server.address", server.Host);
+                    activity.SetTag("server.port", server.Port);
+                }
+
+                if (code is { } status)
+                {
+                    activity.SetTag("db.response.status_code", ((int)status).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                }
+
+                if (errorType is not null)
+                {
+                    activity.SetTag("error.type", errorType);
+                    activity.SetStatus(ActivityStatusCode.Error, exception!.Message);
                 }
 
                 activity.Dispose();
             }
         }
+
+        /// <summary>Replies that answer the question asked rather than report a failure.</summary>
+        private static bool IsExpectedReply(ZooKeeperErrorCode code) => code is ZooKeeperErrorCode.NoNode or ZooKeeperErrorCode.NodeExists
+            or ZooKeeperErrorCode.BadVersion or ZooKeeperErrorCode.NotEmpty or ZooKeeperErrorCode.NoChildrenForEphemerals;
     }
 }

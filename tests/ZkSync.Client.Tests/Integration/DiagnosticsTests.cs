@@ -10,7 +10,7 @@ public sealed class DiagnosticsTests
     [Fact]
     public async Task Requests_AreCountedTimedAndTraced()
     {
-        var measurements = new ConcurrentBag<(string Instrument, string? Operation, string? Outcome)>();
+        var measurements = new ConcurrentBag<(string Instrument, string? Operation, string? Status, string? ErrorType)>();
         using var meterListener = new MeterListener();
         meterListener.InstrumentPublished = (instrument, listener) =>
         {
@@ -19,27 +19,56 @@ public sealed class DiagnosticsTests
                 listener.EnableMeasurementEvents(instrument);
             }
         };
-        meterListener.SetMeasurementEventCallback<long>((instrument, _, tags, _) => measurements.Add((instrument.Name, Tag(tags, "zookeeper.operation"), Tag(tags, "zookeeper.outcome"))));
-        meterListener.SetMeasurementEventCallback<double>((instrument, _, tags, _) => measurements.Add((instrument.Name, Tag(tags, "zookeeper.operation"), Tag(tags, "zookeeper.outcome"))));
+        meterListener.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
+            measurements.Add((instrument.Name, Tag(tags, "db.operation.name"), Tag(tags, "db.response.status_code"), Tag(tags, "error.type"))));
         meterListener.Start();
         var activities = new ConcurrentBag<Activity>();
-        using var activityListener = new ActivityListener
-        {
-            ShouldListenTo = s => s.Name == ZkSyncDiagnostics.SourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activities.Add,
-        };
-        ActivitySource.AddActivityListener(activityListener);
+        using var activityListener = ListenToSpans(activities);
         await using var client = await TestClients.ConnectAsync();
         var path = "/zksync-diag-" + Guid.NewGuid().ToString("N");
 
         await Assert.ThrowsAsync<ZooKeeperException>(() => client.GetDataAsync(path));
 
-        Assert.Contains(("zksync.client.requests", "getData", "NoNode"), measurements);
-        Assert.Contains(("zksync.client.request.duration", "getData", "NoNode"), measurements);
+        // NoNode answers the question asked: a status code, not an error.
+        Assert.Contains(("db.client.operation.duration", "getData", "-101", (string?)null), measurements);
         var activity = Assert.Single(activities, a => a.GetTagItem("zookeeper.path") as string == path);
-        Assert.Equal("zookeeper getData", activity.DisplayName);
+        Assert.Equal("getData", activity.DisplayName);
+        Assert.Equal(ActivityKind.Client, activity.Kind);
+        Assert.Equal(ActivityStatusCode.Unset, activity.Status);
+        Assert.Equal("zookeeper", activity.GetTagItem("db.system.name"));
+        Assert.Equal("getData", activity.GetTagItem("db.operation.name"));
+        Assert.Equal("-101", activity.GetTagItem("db.response.status_code"));
+        Assert.NotNull(activity.GetTagItem("server.address"));
+        Assert.IsType<int>(activity.GetTagItem("server.port"));
+        Assert.Null(activity.GetTagItem("error.type"));
+    }
+
+    [Fact]
+    public async Task FailedRequest_IsAnErrorWithItsType()
+    {
+        var activities = new ConcurrentBag<Activity>();
+        using var activityListener = ListenToSpans(activities);
+        await using var client = await TestClients.ConnectAsync();
+        var path = "/zksync-diag-" + Guid.NewGuid().ToString("N");
+
+        // "auth" ACLs need an authenticated identity, which this session does not have: the server answers InvalidACL.
+        var denied = await Assert.ThrowsAsync<ZooKeeperException>(() => client.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, ZooKeeperAcl.CreatorAll));
+
+        var activity = Assert.Single(activities, a => a.GetTagItem("zookeeper.path") as string == path);
         Assert.Equal(ActivityStatusCode.Error, activity.Status);
+        Assert.Equal(denied.Code.ToString(), activity.GetTagItem("error.type"));
+    }
+
+    private static ActivityListener ListenToSpans(ConcurrentBag<Activity> stopped)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == ZkSyncDiagnostics.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private static string? Tag(ReadOnlySpan<KeyValuePair<string, object?>> tags, string name)

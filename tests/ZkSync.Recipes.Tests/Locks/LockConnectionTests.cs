@@ -169,20 +169,20 @@ public sealed class LockConnectionTests
             {
                 lock (_meters)
                 {
-                    if (instrument.Name == "zksync.client.requests" && _meters.Contains(instrument.Meter))
+                    if (instrument.Name == "db.client.operation.duration" && _meters.Contains(instrument.Meter))
                     {
                         listener.EnableMeasurementEvents(instrument);
                     }
                 }
             };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
             {
                 foreach (var tag in tags)
                 {
-                    if (tag.Key == "zookeeper.operation")
+                    if (tag.Key == "db.operation.name")
                     {
                         var operation = (string)tag.Value!;
-                        var count = _counts.AddOrUpdate(operation, value, (_, old) => old + value);
+                        var count = _counts.AddOrUpdate(operation, 1, (_, old) => old + 1);
                         lock (_waiters)
                         {
                             foreach (var waiter in _waiters.Where(w => w.Operation == operation && count >= w.Count))

@@ -46,16 +46,24 @@ internal sealed class ZkConnection : IAsyncDisposable
     private volatile bool _pingQueued;
     private int _disposed;
 
-    private ZkConnection(Socket socket, Stream stream, string server, IConnectionOwner owner)
+    private ZkConnection(Socket socket, Stream stream, string host, int port, IConnectionOwner owner)
     {
+        Host = host;
+        Port = port;
         _socket = socket;
         _stream = stream;
         _owner = owner;
-        Server = server;
+        Server = FormattableString.Invariant($"{host}:{port}");
         _reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
     }
 
     public string Server { get; }
+
+    /// <summary>The server's host as configured (for <c>server.address</c>).</summary>
+    public string Host { get; }
+
+    /// <summary>The server's port (for <c>server.port</c>).</summary>
+    public int Port { get; }
 
     public int PendingCount => _pending.Count;
 
@@ -94,7 +102,7 @@ internal sealed class ZkConnection : IAsyncDisposable
                 stream = await tls.AuthenticateAsync(stream, host, cancellationToken).ConfigureAwait(false);
             }
 
-            return new ZkConnection(socket, stream, FormattableString.Invariant($"{host}:{port}"), owner);
+            return new ZkConnection(socket, stream, host, port, owner);
         }
         catch
         {
@@ -371,6 +379,7 @@ internal sealed class ZkConnection : IAsyncDisposable
 
             request.Xid = xid;
             request.SentAt = sentAt;
+            request.SentTo = this;
             var start = writer.BeginFrame();
             writer.WriteInt32(xid);
             writer.WriteInt32((int)request.OpCode);

@@ -39,6 +39,9 @@ internal abstract class ZkRequest
     /// <summary>Stopwatch timestamp taken by the writer just before the batch holding this request was written.</summary>
     public long SentAt { get; set; }
 
+    /// <summary>The connection the request was written to (null until written), for the span's server attributes.</summary>
+    public ZkConnection? SentTo { get; set; }
+
     public Activity? Activity { get; set; }
 
     public CancellationTokenRegistration CancellationRegistration { get; set; }

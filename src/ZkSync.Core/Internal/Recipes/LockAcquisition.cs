@@ -204,6 +204,12 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                     }
 
                     Log.LockWaiting(logger, attempt.Mode, attempt.Name, entry.Name, watched.Name, index);
+
+                    // On the caller's span (zksync.lock.acquire, zksync.leader.elect): where it first stood in line.
+                    if (System.Diagnostics.Activity.Current is { } span && span.GetTagItem("zksync.lock.queue_position") is null)
+                    {
+                        span.SetTag("zksync.lock.queue_position", index);
+                    }
                     var wake = await WaitAsync(signal.Task, monitor.Gone, evictAfter, waitToken).ConfigureAwait(false);
                     if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && monitor.IsConfirmed
                         && !lookConnection.IsCancellationRequested && client.IsAcknowledgementFresh)

@@ -19,7 +19,7 @@ internal sealed class LockMetrics
     /// <summary>Semaphores: a lease is a hold of a lease node.</summary>
     public const string Semaphores = "zksync.semaphore";
 
-    private static readonly ConcurrentDictionary<string, LockMetrics> Shared = new(StringComparer.Ordinal);
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Meter, ConcurrentDictionary<string, LockMetrics>> PerMeter = [];
     private readonly string _modeTag;
     private readonly string _outcomeTag;
     private readonly string _reasonTag;
@@ -30,9 +30,10 @@ internal sealed class LockMetrics
         _outcomeTag = family + ".outcome";
         _reasonTag = family + ".lost.reason";
         AcquireDuration = meter.CreateHistogram<double>(family + ".acquire.duration", "s",
-            "Time from an acquire (or elect) call to its outcome, by mode and outcome (acquired, reentered, timeout, canceled, error).");
+            "Time from an acquire (or elect) call to its outcome, by mode and outcome (acquired, reentered, timeout, canceled, error).",
+            advice: ZkSyncDiagnostics.WaitBuckets);
         Held = meter.CreateUpDownCounter<long>(family + ".held", "{hold}", "Holds currently kept through this process (reentrant holds count once).");
-        HoldDuration = meter.CreateHistogram<double>(family + ".hold.duration", "s", "Time from acquiring to releasing.");
+        HoldDuration = meter.CreateHistogram<double>(family + ".hold.duration", "s", "Time from acquiring to releasing.", advice: ZkSyncDiagnostics.WaitBuckets);
         Timeouts = meter.CreateCounter<long>(family + ".timeouts", "{timeout}", "Acquire calls that ran out of time.");
         Lost = meter.CreateCounter<long>(family + ".lost", "{hold}", "Holds whose Lost (or Revoked) token fired for a reason other than release, by reason.");
         Evictions = meter.CreateCounter<long>(family + ".evictions", "{hold}", "Holders whose TTL ran out and whose node this process deleted.");
@@ -54,9 +55,8 @@ internal sealed class LockMetrics
     /// <param name="meterFactory">The factory, or null.</param>
     /// <param name="family">The instrument name prefix: <see cref="Locks"/>, <see cref="Leaders"/> or <see cref="Semaphores"/>.</param>
     public static LockMetrics Create(IMeterFactory? meterFactory, string family = Locks) =>
-        meterFactory is null
-            ? Shared.GetOrAdd(family, static f => new LockMetrics(new Meter(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version), f))
-            : new LockMetrics(meterFactory.Create(ZkSyncDiagnostics.SourceName, ZkSyncDiagnostics.Version), family);
+        PerMeter.GetValue(ZkSyncDiagnostics.CreateMeter(meterFactory), static _ => new ConcurrentDictionary<string, LockMetrics>(StringComparer.Ordinal))
+            .GetOrAdd(family, static (f, meter) => new LockMetrics(meter, f), ZkSyncDiagnostics.CreateMeter(meterFactory));
 
     /// <summary>The mode tag.</summary>
     public KeyValuePair<string, object?> Mode(string mode) => new(_modeTag, mode);
