@@ -20,6 +20,12 @@ internal sealed class ZkSyncSessionTracker : IDisposable
         _time = time ?? TimeProvider.System;
         _sinceTicks = _time.GetUtcNow().UtcTicks;
         client.StateChanged += OnStateChanged;
+
+        // Created after the client connected (the tracker is resolved lazily): no state change would ask.
+        if (client.Session.IsConnected)
+        {
+            _ = Task.Run(RefreshIdentitiesAsync);
+        }
     }
 
     /// <summary>When the current state began (or when tracking began).</summary>

@@ -138,7 +138,7 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Contention_Answers409ProblemWithRetryAfter_AndHolderGetsItsFencingToken()
     {
-        using var rejections = new MetricCollector<long>(_app2.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ZkSyncDiagnostics.SourceName, "zksync.aspnetcore.lock.rejections");
+        using var rejections = new MetricCollector<long>(_app2.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), ZkSyncDiagnostics.AspNetCoreMeterName, "zksync.aspnetcore.lock.rejections");
         var holder = _client1.PostAsync("/test/orders/7/work?gate=h", null, Ct);
         var held = await _gates["h"].Entered;
 

@@ -85,7 +85,7 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
     public async Task TypedRouteValueThatDoesNotBind_Answers400_WithoutAnyZooKeeperRequest(string url)
     {
         var (app, client) = await StartAsync("app1");
-        using var requests = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), ZkSyncDiagnostics.MeterName, "zksync.client.requests");
+        using var requests = new MetricCollector<double>(app.Services.GetRequiredService<IMeterFactory>(), ZkSyncDiagnostics.MeterName, "db.client.operation.duration");
 
         using var bad = await client.PostAsync(url, null, Ct);
         var duringBad = LockRequests(requests);
@@ -127,7 +127,7 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
     public async Task MissingOrUnusableValue_Answers400NamingPlaceholderAndSource_WithoutZooKeeper(string @case, string placeholder, string source, string described, string reason)
     {
         var (app, client) = await StartAsync("app1");
-        using var requests = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), ZkSyncDiagnostics.MeterName, "zksync.client.requests");
+        using var requests = new MetricCollector<double>(app.Services.GetRequiredService<IMeterFactory>(), ZkSyncDiagnostics.MeterName, "db.client.operation.duration");
         var request = @case switch
         {
             "header-missing" => new HttpRequestMessage(HttpMethod.Post, "/pay"),
@@ -156,7 +156,7 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
     public async Task InvalidJsonBody_OrValidationFailure_NeverTakesTheLock()
     {
         var (app, client) = await StartAsync("app1");
-        using var requests = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), ZkSyncDiagnostics.MeterName, "zksync.client.requests");
+        using var requests = new MetricCollector<double>(app.Services.GetRequiredService<IMeterFactory>(), ZkSyncDiagnostics.MeterName, "db.client.operation.duration");
 
         using var notJson = await client.SendAsync(Json("/customers/orders", "not json"), Ct);
         using var mvcNotJson = await client.SendAsync(Json("/test/mvc/customers", "not json"), Ct);
@@ -272,8 +272,8 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
         await _zk.WaitForLockNodesAsync("errors/handler", count => count == 0);
     }
 
-    private static int LockRequests(MetricCollector<long> requests) =>
-        requests.GetMeasurementSnapshot().Count(m => !Equals(m.Tags["zookeeper.operation"], "whoAmI"));
+    private static int LockRequests(MetricCollector<double> requests) =>
+        requests.GetMeasurementSnapshot().Count(m => !Equals(m.Tags["db.operation.name"], "whoAmI"));
 
     private static HttpRequestMessage Json(string url, string json) =>
         new(HttpMethod.Post, url) { Content = new StringContent(json, Encoding.UTF8, "application/json") };

@@ -241,8 +241,24 @@ public sealed class OneWayPartitionTests
                 return;
             }
 
-            // Lost is stamped by a callback registered now (it runs at once if Lost already fired).
-            using var lost = held.Lost.Register(() => Interlocked.CompareExchange(ref _lostAt, Stopwatch.GetTimestamp(), 0));
+            // Lost is stamped when its flag is set, seen by a thread of its own (a callback would run on the thread pool,
+            // which a loaded machine may run late, stamping a Lost that was on time as late).
+            var watcher = new Thread(() =>
+            {
+                // Stop first: the release after a stop also sets Lost, which is not the Lost being measured.
+                while (!_stop.IsCancellationRequested)
+                {
+                    if (held.Lost.IsCancellationRequested)
+                    {
+                        Interlocked.CompareExchange(ref _lostAt, Stopwatch.GetTimestamp(), 0);
+                        break;
+                    }
+
+                    Thread.Sleep(1);
+                }
+            })
+            { IsBackground = true, Name = "Lost watcher " + Name };
+            watcher.Start();
             _acquired.TrySetResult(Stopwatch.GetTimestamp());
             try
             {
@@ -260,6 +276,7 @@ public sealed class OneWayPartitionTests
             finally
             {
                 await held.Release.DisposeAsync();
+                watcher.Join();
             }
         }
     }
