@@ -13,12 +13,22 @@ public sealed class AuthTests
         var options = new ZooKeeperClientOptions { ConnectionString = TestClients.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(10) };
         options.AuthInfo.Add(new ZooKeeperAuthInfo("no-such-scheme", "x:y"u8.ToArray()));
         await using var client = new ZooKeeperClient(options);
-        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
-        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
-
-        while (await states.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)) != ZooKeeperSessionState.AuthFailed)
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, e) =>
         {
+            if (e.State == ZooKeeperSessionState.AuthFailed)
+            {
+                failed.TrySetResult();
+            }
+        };
+
+        // The client starts connecting in its constructor: on a fast refusal the event may precede the subscription.
+        if (client.State == ZooKeeperSessionState.AuthFailed)
+        {
+            failed.TrySetResult();
         }
+
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(20));
 
         Assert.Equal(ZooKeeperSessionState.AuthFailed, client.State);
         var ex = await Assert.ThrowsAsync<ZooKeeperException>(() => client.ExistsAsync("/"));
