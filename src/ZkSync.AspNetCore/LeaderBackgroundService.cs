@@ -118,7 +118,10 @@ public abstract class LeaderBackgroundService : BackgroundService
         var name = runtime.Election.Name;
         Interlocked.Increment(ref _terms);
         Log.LeaderServiceLeading(runtime.Logger, GetType().Name, name, leadership.FencingToken);
-        using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, leadership.Revoked);
+        // Revoked is set into the job's token on the client's watchdog thread, together with Revoked itself (a linked
+        // token source would follow through a callback that a starved thread pool runs late).
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        leadership.Hold.AddDependent(leading);
 
         // One span per term: the leader's work is traced under it, and its outcome says how the term ended.
         using var term = ZkSyncDiagnostics.ActivitySource.StartActivity("zksync.leader.term");
@@ -153,6 +156,7 @@ public abstract class LeaderBackgroundService : BackgroundService
         }
         finally
         {
+            leadership.Hold.RemoveDependent(leading);
             await leadership.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -47,7 +47,10 @@ internal sealed class LockScope
     {
         Handle = handle;
         HeldSince = System.Diagnostics.Stopwatch.GetTimestamp();
-        _linked = CancellationTokenSource.CreateLinkedTokenSource(OriginalAborted, handle.Lost);
+        // The client's abort follows through a callback; the lock's Lost is set on the same thread and at the same
+        // moment as the handle's (the client's watchdog), not through a callback a starved thread pool would run late.
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(OriginalAborted);
+        handle.Hold.AddDependent(_linked);
         context.RequestAborted = _linked.Token;
         context.Features.Set<IDistributedLockFeature>(new DistributedLockFeature(handle));
     }
@@ -82,8 +85,12 @@ internal sealed class LockScope
             context.RequestAborted = OriginalAborted;
         }
 
-        _linked?.Dispose();
-        _linked = null;
+        if (_linked is not null)
+        {
+            Handle.Hold.RemoveDependent(_linked);
+            _linked.Dispose();
+            _linked = null;
+        }
     }
 
     /// <summary>

@@ -23,6 +23,8 @@ public sealed class ZooKeeperLeadership : IAsyncDisposable
         ParticipantId = participantId;
     }
 
+    internal LockHold Hold => _hold;
+
     /// <summary>The election's znode, e.g. <c>/zksync/leaders/jobs/nightly</c>.</summary>
     public string ElectionPath => _hold.LockPath;
 

@@ -5,7 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using ZkSync.AspNetCore.Internal;
 using ZkSync.AspNetCore.Tests.Support;
+using ZkSync.Client;
 using ZkSync.Leadership;
+using ZkSync.TestSupport;
 
 namespace ZkSync.AspNetCore.Tests.Integration;
 
@@ -59,6 +61,25 @@ public sealed class HostingTests : IAsyncLifetime
         Assert.Equal([$"start {first}", $"stop {first}", $"start {second}"], journal.Events);
         Assert.Equal(1, journal.MaxConcurrent);
         Assert.Equal(1, otherJob.Terms);
+    }
+
+    [Fact]
+    public async Task LeaderSessionExpired_JobTokenFires_AndItLeadsAgainWithANewSession()
+    {
+        var journal = new JobJournal();
+        var app = await StartAsync("solo", b => b.AddLeaderService<NightlyJob>("jobs/expiring"), journal,
+            new Dictionary<string, string?> { ["ZkSync:Leaders:RestartDelay"] = "00:00:00.100" });
+        await journal.Started.Reader.ReadAsync(Ct).AsTask().WaitAsync(ZooKeeperTestEnvironment.Patience, Ct);
+        var job = app.Services.GetRequiredService<NightlyJob>();
+        var firstToken = job.Leadership!.FencingToken;
+
+        await SessionKiller.ExpireAsync(app.Services.GetRequiredService<ZooKeeperClient>(), Ct);
+
+        // Revoked reached the job's token (it stopped), and it stood again and leads under a newer token.
+        await journal.Started.Reader.ReadAsync(Ct).AsTask().WaitAsync(ZooKeeperTestEnvironment.Patience, Ct);
+        Assert.Equal(["start solo", "stop solo", "start solo"], journal.Events);
+        Assert.Equal(2, job.Terms);
+        Assert.True(job.Leadership!.FencingToken > firstToken);
     }
 
     [Fact]
