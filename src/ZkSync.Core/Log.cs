@@ -11,8 +11,8 @@ internal static partial class Log
     [LoggerMessage(1000, LogLevel.Information, "ZooKeeper session state {Previous} -> {State} (session 0x{SessionId:x}, server {Server}, timeout {TimeoutMs} ms).", EventName = "SessionStateChanged")]
     public static partial void SessionStateChanged(ILogger logger, Client.ZooKeeperSessionState previous, Client.ZooKeeperSessionState state, long sessionId, string? server, int timeoutMs);
 
-    [LoggerMessage(1001, LogLevel.Debug, "Connecting to ZooKeeper server {Server} (attempt {Attempt}).", EventName = "Connecting")]
-    public static partial void Connecting(ILogger logger, string server, int attempt);
+    [LoggerMessage(1001, LogLevel.Debug, "Connecting to ZooKeeper server {Server} (attempt {Attempt}, after a back-off of {DelayMs} ms).", EventName = "Connecting")]
+    public static partial void Connecting(ILogger logger, string server, int attempt, int delayMs);
 
     [LoggerMessage(1002, LogLevel.Warning, "Could not connect to ZooKeeper server {Server}: {Reason}", EventName = "ConnectFailed")]
     public static partial void ConnectFailed(ILogger logger, string server, string reason);
@@ -46,6 +46,12 @@ internal static partial class Log
 
     [LoggerMessage(1012, LogLevel.Warning, "Unexpected notification or reply from ZooKeeper server {Server}: {Detail}", EventName = "UnexpectedFrame")]
     public static partial void UnexpectedFrame(ILogger logger, string server, string detail);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Still cannot connect to ZooKeeper: {Failures} more attempts failed in the last {Seconds} s; the latest, to {Server}: {Reason}", EventName = "StillCannotConnect")]
+    public static partial void StillCannotConnect(ILogger logger, int failures, long seconds, string server, string reason);
+
+    [LoggerMessage(1014, LogLevel.Debug, "Could not connect to ZooKeeper server {Server} (again): {Reason}", EventName = "ConnectRetryFailed")]
+    public static partial void ConnectRetryFailed(ILogger logger, string server, string reason);
 
     [LoggerMessage(1020, LogLevel.Error, "The ZooKeeper client's watchdog failed one pass (it keeps running; repeated failures are reported once a minute).", EventName = "WatchdogFailed")]
     public static partial void WatchdogFailed(ILogger logger, Exception exception);

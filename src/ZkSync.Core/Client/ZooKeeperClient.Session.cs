@@ -13,6 +13,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private readonly string? _chroot;
     private readonly List<ZooKeeperAuthInfo> _authInfo;
     private readonly ILogger _logger;
+    private readonly ConnectFailureLog _connectFailures;
     private readonly ZkClientMetrics _metrics;
     private readonly TlsConnector? _tls;
     private string? _lastConnectionError;
@@ -318,13 +319,22 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         {
             try
             {
+                var delay = 0;
                 if (failuresInRow > 0)
                 {
-                    // Jittered back-off even after an instant refusal, so a down ensemble never becomes a tight loop.
-                    var timeout = NegotiatedOrRequestedTimeoutMs;
-                    var jitter = Random.Shared.Next(0, Math.Max(1, Math.Min(1000, timeout / 10)));
-                    var passPause = failuresInRow % hosts.Length == 0 ? Math.Min(1000, timeout / 4) : 0;
-                    await Task.Delay(jitter + passPause, token).ConfigureAwait(false);
+                    // Exponential, jittered and capped, even after an instant refusal, so a down ensemble never becomes a
+                    // tight loop; never past the session's local expiry, so Expired is reported on time.
+                    var alive = Interlocked.Read(ref _sessionId) != 0 ? _negotiatedTimeoutMs : 0;
+                    delay = ReconnectBackoff.NextDelayMs(failuresInRow, ReconnectBackoff.CapMs(alive), Random.Shared);
+                    if (alive > 0)
+                    {
+                        delay = (int)Math.Min(delay, MsUntilLocalExpiry());
+                    }
+
+                    if (delay > 0)
+                    {
+                        await Task.Delay(delay, token).ConfigureAwait(false);
+                    }
                 }
 
                 if (Interlocked.Read(ref _sessionId) != 0 && State == ZooKeeperSessionState.Suspended && IsLocallyExpired())
@@ -337,7 +347,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 }
 
                 var (host, port) = hosts[hostIndex++ % hosts.Length];
-                var attempt = await ConnectOnceAsync(host, port, failuresInRow + 1, token).ConfigureAwait(false);
+                var attempt = await ConnectOnceAsync(host, port, failuresInRow + 1, delay, token).ConfigureAwait(false);
                 if (attempt == AttemptOutcome.Failed)
                 {
                     failuresInRow++;
@@ -349,6 +359,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 else
                 {
                     failuresInRow = 0;
+                    _connectFailures.Recovered();
                 }
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -372,22 +383,27 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
         Stop,
     }
 
-    private bool IsLocallyExpired()
-    {
-        var timeout = NegotiatedOrRequestedTimeoutMs;
-        return Environment.TickCount64 - Volatile.Read(ref _lastHeard) > timeout * 4L / 3;
-    }
+    private bool IsLocallyExpired() => MsUntilLocalExpiry() <= 0;
 
-    private async Task<AttemptOutcome> ConnectOnceAsync(string host, int port, int attempt, CancellationToken token)
+    /// <summary>Milliseconds until a session not heard from is expired locally (4/3 of its timeout); 0 or less once due.</summary>
+    private long MsUntilLocalExpiry() =>
+        Volatile.Read(ref _lastHeard) + NegotiatedOrRequestedTimeoutMs * 4L / 3 + 1 - Environment.TickCount64;
+
+    private async Task<AttemptOutcome> ConnectOnceAsync(string host, int port, int attempt, int delayMs, CancellationToken token)
     {
         var server = FormattableString.Invariant($"{host}:{port}");
-        Log.Connecting(_logger, server, attempt);
+        Log.Connecting(_logger, server, attempt, delayMs);
         ZkConnection? connection = null;
+        long connectedAt;
         try
         {
             using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(token))
             {
-                connectTimeout.CancelAfter(_options.ConnectTimeout);
+                // A session to resume is given up at its local expiry even while a silent host keeps this attempt waiting.
+                var resuming = Interlocked.Read(ref _sessionId) != 0;
+                var untilExpiry = resuming ? Math.Max(0, MsUntilLocalExpiry()) : long.MaxValue;
+                var cutByExpiry = untilExpiry < (long)_options.ConnectTimeout.TotalMilliseconds;
+                connectTimeout.CancelAfter(cutByExpiry ? TimeSpan.FromMilliseconds(untilExpiry) : _options.ConnectTimeout);
                 try
                 {
                     connection = await ZkConnection.OpenAsync(this, host, port, _tls, connectTimeout.Token).ConfigureAwait(false);
@@ -417,9 +433,13 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    RecordError(server, FormattableString.Invariant($"connect timed out after {_options.ConnectTimeout.TotalMilliseconds} ms"));
+                    RecordError(server, cutByExpiry
+                        ? "no answer before the session's local expiry (4/3 of the session timeout since a server was last heard)"
+                        : FormattableString.Invariant($"connect timed out after {_options.ConnectTimeout.TotalMilliseconds} ms"));
                     return AttemptOutcome.Failed;
                 }
+
+                connectedAt = Environment.TickCount64;
             }
 
             List<ZooKeeperAuthInfo> auth;
@@ -445,6 +465,11 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             }
 
             _metrics.ConnectionsLost.Add(1);
+
+            // One that died before it lived a ping interval (a server that accepts the handshake and then closes, e.g. on
+            // a request it does not know) counts as a failed attempt: back-off and the rate-limited warning (F10).
+            var lived = Environment.TickCount64 - connectedAt;
+            var shortLived = lived < ReconnectBackoff.StableAfterMs(_negotiatedTimeoutMs);
             switch (failure)
             {
                 case SessionExpiredSignal:
@@ -460,13 +485,21 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                     Log.ProtocolError(_logger, server, failure);
                     break;
                 default:
-                    Log.ConnectionLost(_logger, server, failure.Message);
-                    Volatile.Write(ref _lastConnectionError, server + ": " + failure.Message);
+                    if (shortLived)
+                    {
+                        RecordError(server, FormattableString.Invariant($"the connection ended {lived} ms after the session handshake: {failure.Message}"));
+                    }
+                    else
+                    {
+                        Log.ConnectionLost(_logger, server, failure.Message);
+                        Volatile.Write(ref _lastConnectionError, server + ": " + failure.Message);
+                    }
+
                     break;
             }
 
             SetState(ZooKeeperSessionState.Suspended);
-            return AttemptOutcome.Ran;
+            return shortLived ? AttemptOutcome.Failed : AttemptOutcome.Ran;
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -490,7 +523,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private void RecordError(string server, string reason)
     {
         Volatile.Write(ref _lastConnectionError, server + ": " + reason);
-        Log.ConnectFailed(_logger, server, reason);
+        _connectFailures.Failed(server, reason, Environment.TickCount64);
     }
 
     private void ExpireSession(string reason)

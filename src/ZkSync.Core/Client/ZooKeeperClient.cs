@@ -42,6 +42,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         _chroot = _connectionString.Chroot;
         _authInfo = [.. options.AuthInfo];
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("ZkSync.Client.ZooKeeperClient");
+        _connectFailures = new ConnectFailureLog(_logger);
         _tls = options.Tls is { Enabled: true } tls ? new TlsConnector(tls) : null;
         _metrics = ZkClientMetrics.For(meterFactory);
         _metrics.Sessions.Add(1, new KeyValuePair<string, object?>("zksync.session.state", StateTag(ZooKeeperSessionState.Connecting)));

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ZkSync.Client;
+using ZkSync.TestSupport;
 
 namespace ZkSync.Client.Tests.Unit;
 

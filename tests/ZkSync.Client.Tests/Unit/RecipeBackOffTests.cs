@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ZkSync.Barriers;
+using ZkSync.TestSupport;
 
 namespace ZkSync.Client.Tests.Unit;
 

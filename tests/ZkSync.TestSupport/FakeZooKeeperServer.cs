@@ -2,21 +2,25 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace ZkSync.Client.Tests.Unit;
+namespace ZkSync.TestSupport;
 
 /// <summary>
 /// A socket-level stand-in for a ZooKeeper server, for protocol edge cases a real server cannot produce (garbage,
-/// truncated and oversized frames). It completes the session handshake, then lets a test-supplied behaviour answer.
+/// truncated and oversized frames, the answers of releases no registry here serves). It completes the session handshake
+/// (session 0x1234, timeout 4 s), then lets a test-supplied behaviour answer.
 /// </summary>
-internal sealed class FakeZooKeeperServer : IAsyncDisposable
+public sealed class FakeZooKeeperServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
     private readonly Func<NetworkStream, int, CancellationToken, Task> _behaviour;
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
+    private readonly List<(int Count, TaskCompletionSource Reached)> _connectionWaiters = [];
     private int _connectionCount;
 
+    /// <summary>Starts listening on a free loopback port.</summary>
+    /// <param name="behaviour">Runs each connection after the handshake: its stream, its number (from 1) and a stop token.</param>
     public FakeZooKeeperServer(Func<NetworkStream, int, CancellationToken, Task> behaviour)
     {
         _behaviour = behaviour;
@@ -24,9 +28,29 @@ internal sealed class FakeZooKeeperServer : IAsyncDisposable
         _acceptLoop = AcceptLoopAsync();
     }
 
+    /// <summary><c>127.0.0.1:port</c>.</summary>
     public string ConnectionString => "127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port;
 
+    /// <summary>Connections accepted so far.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    /// <summary>Completes once <paramref name="count"/> connections have been accepted.</summary>
+    /// <param name="count">The number of connections to wait for.</param>
+    /// <returns>A task that completes then.</returns>
+    public Task WaitForConnectionsAsync(int count)
+    {
+        lock (_connectionWaiters)
+        {
+            if (ConnectionCount >= count)
+            {
+                return Task.CompletedTask;
+            }
+
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _connectionWaiters.Add((count, reached));
+            return reached.Task;
+        }
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -39,6 +63,16 @@ internal sealed class FakeZooKeeperServer : IAsyncDisposable
                 lock (_connections)
                 {
                     _connections.Add(HandleAsync(socket, number));
+                }
+
+                lock (_connectionWaiters)
+                {
+                    foreach (var waiter in _connectionWaiters.Where(w => w.Count <= number))
+                    {
+                        waiter.Reached.TrySetResult();
+                    }
+
+                    _connectionWaiters.RemoveAll(w => w.Count <= number);
                 }
             }
         }
@@ -70,6 +104,10 @@ internal sealed class FakeZooKeeperServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads one length-prefixed frame and returns its body.</summary>
+    /// <param name="stream">The connection.</param>
+    /// <param name="cancellationToken">Stops reading.</param>
+    /// <returns>The frame without its length prefix.</returns>
     public static async Task<byte[]> ReadFrameAsync(Stream stream, CancellationToken cancellationToken)
     {
         var prefix = new byte[4];
@@ -79,6 +117,23 @@ internal sealed class FakeZooKeeperServer : IAsyncDisposable
         return body;
     }
 
+    /// <summary>Writes a reply header (xid, zxid 1, err) with no body.</summary>
+    /// <param name="stream">The connection.</param>
+    /// <param name="xid">The request's xid.</param>
+    /// <param name="error">ZooKeeper's error code (0 for ok).</param>
+    /// <param name="cancellationToken">Stops writing.</param>
+    /// <returns>A task that completes when written.</returns>
+    public static async Task WriteReplyHeaderAsync(Stream stream, int xid, int error, CancellationToken cancellationToken)
+    {
+        var reply = new byte[4 + 16];
+        BinaryPrimitives.WriteInt32BigEndian(reply, 16);
+        BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(4), xid);
+        BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(8), 1);
+        BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(16), error);
+        await stream.WriteAsync(reply, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
