@@ -3,8 +3,9 @@ using ZkSync.Client;
 namespace ZkSync.AspNetCore.Internal;
 
 /// <summary>
-/// Remembers when the shared client's session state last changed and, after every (re)connection, who the server says
-/// the session is (<c>whoAmI</c>, ZooKeeper 3.7+), for the health check.
+/// Remembers when the shared client's session state last changed and who the server says the session is (<c>whoAmI</c>,
+/// ZooKeeper 3.7+), for the health check. The identities are asked for once (again only after a failure that may pass):
+/// a server before 3.7 answers Unimplemented and closes the connection, and the client never sends whoAmI to it again.
 /// </summary>
 internal sealed class ZkSyncSessionTracker : IDisposable
 {
@@ -14,17 +15,18 @@ internal sealed class ZkSyncSessionTracker : IDisposable
     private volatile IReadOnlyList<string>? _identities;
     private readonly TaskCompletionSource _identitiesKnown = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    // 0: ask on the next connection; 1: asking; 2: done (known, or the server does not support whoAmI).
+    private int _asking;
+
     public ZkSyncSessionTracker(ZooKeeperClient client, TimeProvider? time = null)
     {
         _client = client;
         _time = time ?? TimeProvider.System;
         _sinceTicks = _time.GetUtcNow().UtcTicks;
         client.StateChanged += OnStateChanged;
-
-        // Created after the client connected (the tracker is resolved lazily): no state change would ask.
         if (client.Session.IsConnected)
         {
-            _ = Task.Run(RefreshIdentitiesAsync);
+            AskIdentitiesOnce(); // created after the client connected (resolved lazily): no state change would ask
         }
     }
 
@@ -47,23 +49,41 @@ internal sealed class ZkSyncSessionTracker : IDisposable
         Interlocked.Exchange(ref _sinceTicks, _time.GetUtcNow().UtcTicks);
         if (e.Session.IsConnected)
         {
-            // Not on the client's event loop: the reply comes through it.
-            _ = Task.Run(RefreshIdentitiesAsync);
+            AskIdentitiesOnce();
         }
     }
 
-    private async Task RefreshIdentitiesAsync()
+    private void AskIdentitiesOnce()
     {
+        if (Interlocked.CompareExchange(ref _asking, 1, 0) == 0)
+        {
+            // Not on the client's event loop: the reply comes through it.
+            _ = Task.Run(AskIdentitiesAsync);
+        }
+    }
+
+    private async Task AskIdentitiesAsync()
+    {
+        var next = 0;
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             var identities = await _client.WhoAmIAsync(timeout.Token).ConfigureAwait(false);
             _identities = identities.Select(i => i.Scheme + ":" + i.User).ToArray();
             _identitiesKnown.TrySetResult();
+            next = 2;
+        }
+        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.Unimplemented)
+        {
+            next = 2; // A server before 3.7: never asked again.
         }
         catch (Exception ex) when (ex is ZooKeeperException or OperationCanceledException or ObjectDisposedException)
         {
-            // Unsupported by the server (before 3.7), or the connection went away again: keep the last answer.
+            // The connection went away again: ask on the next one.
+        }
+        finally
+        {
+            Volatile.Write(ref _asking, next);
         }
     }
 }

@@ -21,6 +21,7 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
     private readonly Tracker _tracker;
     private readonly EventDispatcher _dispatcher;
     private readonly WatchRegistry _watches = new();
+    private readonly ServerFeatures _serverFeatures = new();
     private readonly Channel<ZkRequest> _outgoing = Channel.CreateUnbounded<ZkRequest>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = true });
     private readonly ConcurrentQueue<ZkRequest> _deadlines = new();
     private readonly CancellationTokenSource _shutdown = new();

@@ -163,7 +163,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         return Submit(new GetChildren2Request(path, watcher), cancellationToken);
     }
 
-    /// <summary>Returns the number of all descendants of a node (not counting the node).</summary>
+    /// <summary>Returns the number of all descendants of a node (not counting the node). Needs ZooKeeper 3.6 or later.</summary>
     /// <param name="path">The path.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>The count.</returns>
@@ -238,7 +238,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     /// <summary>
     /// Adds a persistent watch: <paramref name="watcher"/> is called for every event on <paramref name="path"/> (and, when
     /// recursive, its descendants, without NodeChildrenChanged) until <see cref="RemoveWatchesAsync"/> removes it or the
-    /// session ends. Re-registered after every reconnect.
+    /// session ends. Re-registered after every reconnect. Needs ZooKeeper 3.6 or later: an older server answers
+    /// <see cref="ZooKeeperErrorCode.Unimplemented"/> (the error names the version needed) and closes the connection,
+    /// after which this client fails such calls at once without sending them.
     /// </summary>
     /// <param name="path">The path.</param>
     /// <param name="mode">Persistent or persistent recursive.</param>
@@ -269,7 +271,10 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         return Submit(new RemoveWatchesRequest(path, type), cancellationToken);
     }
 
-    /// <summary>Returns the paths of this session's ephemeral nodes that start with <paramref name="prefixPath"/> (a plain string prefix).</summary>
+    /// <summary>
+    /// Returns the paths of this session's ephemeral nodes that start with <paramref name="prefixPath"/> (a plain string
+    /// prefix). Needs ZooKeeper 3.6 or later.
+    /// </summary>
     /// <param name="prefixPath">The prefix; "/" for all.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>The paths.</returns>
@@ -284,7 +289,10 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         return Submit(new GetEphemeralsRequest(prefixPath), cancellationToken);
     }
 
-    /// <summary>Returns the identities the server associates with this session (ZooKeeper 3.7+; older servers: Unimplemented).</summary>
+    /// <summary>
+    /// Returns the identities the server associates with this session. Needs ZooKeeper 3.7 or later: an older server answers
+    /// Unimplemented and closes the connection, after which this client fails the call at once without sending it.
+    /// </summary>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>The identities.</returns>
     public Task<IReadOnlyList<ZooKeeperClientIdentity>> WhoAmIAsync(CancellationToken cancellationToken = default) =>
@@ -346,6 +354,12 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         if (terminal is not null)
         {
             return Task.FromException<T>(terminal);
+        }
+
+        if (_serverFeatures.IsRefused(request.OpCode))
+        {
+            // Sending it again would cost the connection (and every lock) once more: see ServerFeatures.
+            return Task.FromException<T>(ServerFeatures.Unsupported(request.OpCode, request.Path));
         }
 
         request.Tracker = _tracker;
@@ -431,6 +445,11 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         public override void Completed(ZkRequest request, Exception? exception)
         {
             request.CancellationRegistration.Dispose();
+            if (exception is ZooKeeperException { Code: ZooKeeperErrorCode.Unimplemented })
+            {
+                client._serverFeatures.Refused(request.OpCode);
+            }
+
             var metrics = client._metrics;
             if (metrics.InFlight.Enabled)
             {

@@ -556,6 +556,13 @@ internal sealed class ZkConnection : IAsyncDisposable
 
         if (request.Xid != xid)
         {
+            // A server that does not know an opcode (3.5, 3.6) answers it at once, ahead of earlier replies, and then closes
+            // the connection: the refused request learns why, so that it is not sent again; the others see ConnectionLoss.
+            if (error == ZooKeeperErrorCode.Unimplemented && _pending.FirstOrDefault(p => p.Xid == xid) is { } refused)
+            {
+                refused.OnReply(error, ref reader, _owner);
+            }
+
             request.Fail(new ZooKeeperException(ZooKeeperErrorCode.ConnectionLoss, request.Path, "Replies arrived out of order; the connection was dropped."));
             throw new ZkProtocolException($"Reply xid {xid} does not match the oldest pending request's xid {request.Xid}.");
         }

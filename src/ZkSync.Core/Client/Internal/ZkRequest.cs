@@ -97,7 +97,9 @@ internal abstract class ZkRequest<T> : ZkRequest
     }
 
     protected virtual void OnError(ZooKeeperErrorCode error, IReplyContext context) =>
-        Fail(new ZooKeeperException(error, Path));
+        Fail(error == ZooKeeperErrorCode.Unimplemented && ServerFeatures.RequiredVersion(OpCode) is not null
+            ? ServerFeatures.Unsupported(OpCode, Path)
+            : new ZooKeeperException(error, Path));
 
     protected abstract T ReadResponse(ref JuteReader body, IReplyContext context);
 
