@@ -1,15 +1,36 @@
 #!/usr/bin/env bash
-# Builds the benchmark report (docs/benchmarks.md): ZkSync next to the Java client, Curator and kazoo, on a 3-member
-# ensemble this script starts and stops. Usage: bash eng/bench.sh [seconds per row, default 10]
+# Builds the benchmark report (docs/benchmarks.md, charts and raw results in docs/benchmarks/): ZkSync next to the
+# Java client, Curator and kazoo, on 3-member ensembles this script starts and stops.
+#
+# Usage: bash eng/bench.sh [seconds per row, default 10] [fsync: both (default) | on | off] [rounds, default 3]
+#
+# For each fsync mode (ZK_FORCE_SYNC=yes/no for eng/zookeeper.sh) a fresh ensemble runs the queue-length curve
+# (N = 1, 8, 64, 256 sessions on one lock, each library in each round) into docs/benchmarks/queue-fsync-<mode>.json
+# and ZkSync's scale rows (1, 100, 10,000 locks held at once; BENCH_NAMES distinct names taken and released, default
+# 100000, then the container reaper) into docs/benchmarks/scale-fsync-<mode>.json;
+# the last mode's ensemble then runs the single-point sections (client throughput, lock rows, HTTP) and the report
+# is written with the curves' charts (ScottPlot PNGs) and tables. A mode not measured keeps its earlier JSON file,
+# whose date the report shows.
 #
 # Environment: ZK_BASE_PORT (default 22180) and ZK_STATE_DIR (default <repo>/.zk; the ensemble lives in its bench/
 # subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
-# ZKSYNC_TEST_CONNECTION set, that running ensemble is used instead and nothing is started or stopped.
-# Runtime, unattended (start/stop of the ensemble, build, peers, lock rows in 3 rounds): about 6 minutes with the default 10 s rows.
+# ZKSYNC_TEST_CONNECTION set, that running ensemble is used for one mode (give it as the second argument) and nothing
+# is started or stopped.
+# Runtime, unattended, with the defaults: about 35 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
+# about 15 s each and a few minutes of scale rows; then the single-point sections, about 6 minutes).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
 ZK="$REPO_ROOT/eng/zookeeper.sh"
+ROW_SECONDS="${1:-10}"
+FSYNC="${2:-both}"
+ROUNDS="${3:-3}"
+NAMES="${BENCH_NAMES:-100000}"
+case $FSYNC in
+  both) MODES=(on off) ;;
+  on | off) MODES=("$FSYNC") ;;
+  *) echo "bench.sh: fsync must be both, on or off, not '$FSYNC'" >&2; exit 2 ;;
+esac
 export ZK_STATE_DIR="${ZK_STATE_DIR:-$REPO_ROOT/.zk}/bench"
 bash "$ZK" install
 bash "$ZK" install-peers
@@ -19,9 +40,24 @@ if ! command -v wrk >/dev/null 2>&1; then
   "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
   "${sudo_if_needed[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk
 fi
-if [[ -z "${ZKSYNC_TEST_CONNECTION:-}" ]]; then
-  trap 'bash "$ZK" down >/dev/null 2>&1 || true' EXIT
-  ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
+MSBUILDDISABLENODEREUSE=1 dotnet build -c Release benchmarks/ZkSync.Benchmarks
+bench() { dotnet run -c Release --no-build --project benchmarks/ZkSync.Benchmarks -- "$@"; }
+
+if [[ -n "${ZKSYNC_TEST_CONNECTION:-}" ]]; then
+  [[ ${#MODES[@]} -eq 1 ]] || { echo "bench.sh: with ZKSYNC_TEST_CONNECTION, name the ensemble's fsync mode (on or off)" >&2; exit 2; }
+  bench queue "$ROW_SECONDS" "${MODES[0]}" "docs/benchmarks/queue-fsync-${MODES[0]}.json" "$ROUNDS"
+  bench scale "${MODES[0]}" "docs/benchmarks/scale-fsync-${MODES[0]}.json" 1,100,10000 "$NAMES"
+  bench report "$ROW_SECONDS" docs/benchmarks.md "${MODES[0]}"
+  exit 0
 fi
-export ZKSYNC_TEST_CONNECTION
-dotnet run -c Release --project benchmarks/ZkSync.Benchmarks -- report "${1:-10}" docs/benchmarks.md
+
+trap 'bash "$ZK" down >/dev/null 2>&1 || true' EXIT
+for mode in "${MODES[@]}"; do
+  bash "$ZK" down >/dev/null 2>&1 || true
+  if [[ $mode == on ]]; then export ZK_FORCE_SYNC=yes; else export ZK_FORCE_SYNC=no; fi
+  ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
+  export ZKSYNC_TEST_CONNECTION
+  bench queue "$ROW_SECONDS" "$mode" "docs/benchmarks/queue-fsync-$mode.json" "$ROUNDS"
+  bench scale "$mode" "docs/benchmarks/scale-fsync-$mode.json" 1,100,10000 "$NAMES"
+done
+bench report "$ROW_SECONDS" docs/benchmarks.md "${MODES[-1]}"

@@ -25,6 +25,9 @@
 #   ZK_STATE_DIR    configs, data, pid files and logs, default <repo>/.zk
 #   ZK_WAIT_SECONDS how long `up` and `start` wait for members to serve, default 60
 #   ZK_JAVA_OPTS    extra JVM options for every member
+#   ZK_FORCE_SYNC   yes: every member fsyncs its transaction log before it acknowledges a write (ZooKeeper's
+#                   default, what a production ensemble does); no (the default here): throwaway data, no fsync.
+#                   Read when `up` writes the members' configs.
 #   ZK_VERSION      3.8 (default: Debian bookworm's zookeeper package) or 3.9.3 (Debian trixie's zookeeper and
 #                   libcurator-*-java 5.7.1 .deb files, fetched with apt-get download from the mirror apt is
 #                   configured with and unpacked with dpkg -x under ZK_RELEASES_DIR; the installed 3.8 stays, and
@@ -38,6 +41,7 @@ REPO_ROOT="$(cd "$(dirname "$SCRIPT_PATH")/.." && pwd)"
 STATE_DIR="$(realpath -m "${ZK_STATE_DIR:-$REPO_ROOT/.zk}")"
 BASE_PORT="${ZK_BASE_PORT:-22180}"
 WAIT_SECONDS="${ZK_WAIT_SECONDS:-60}"
+FORCE_SYNC="${ZK_FORCE_SYNC:-no}"
 readonly SCRIPT_PATH REPO_ROOT STATE_DIR WAIT_SECONDS
 
 readonly ZOOKEEPER_JAR=/usr/share/java/zookeeper.jar
@@ -260,6 +264,10 @@ validate_base_port() {
   fi
 }
 
+validate_force_sync() {
+  [[ $FORCE_SYNC == yes || $FORCE_SYNC == no ]] || die "ZK_FORCE_SYNC must be yes or no, not '$FORCE_SYNC'"
+}
+
 validate_count() {
   if ! is_uint "$1" || (($1 < 1 || $1 > MAX_MEMBERS)); then
     die "the ensemble size must be a number from 1 to $MAX_MEMBERS, not '$1'"
@@ -329,8 +337,8 @@ write_member_config() {
     echo "admin.enableServer=false"
     echo "4lw.commands.whitelist=$FOUR_LETTER_WORDS"
     echo "extendedTypesEnabled=true"
-    # Throwaway data: skip fsync on every transaction (becomes zookeeper.forceSync=no).
-    echo "forceSync=no"
+    # Throwaway data by default: skip fsync on every transaction (becomes zookeeper.forceSync=no).
+    echo "forceSync=$FORCE_SYNC"
     if is_tls; then
       echo "secureClientPort=$(secure_port "$i")"
       echo "secureClientPortAddress=127.0.0.1"
@@ -581,6 +589,7 @@ cmd_up() {
   local count=${1:-3} requested_base=$BASE_PORT i missing=() all=() running
   validate_count "$count"
   validate_base_port
+  validate_force_sync
   ensure_zookeeper
   lock_state
   local requested_version=$VERSION

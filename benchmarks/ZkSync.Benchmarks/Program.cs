@@ -6,7 +6,7 @@ var connection = Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is
     ? value
     : "127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183";
 var command = args.Length > 0 ? args[0] : "client";
-var seconds = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var seconds = args.Length > 1 && command is not ("render" or "scale") ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 
 switch (command)
 {
@@ -32,15 +32,56 @@ switch (command)
         }
 
         break;
+    case "queue":
+        // The queue-length curve only: queue <seconds> <fsync label> <output.json> [rounds=3] [sizes=1,8,64,256]
+        {
+            var label = args.Length > 2 ? args[2] : "unknown";
+            var json = args.Length > 3 ? args[3] : "queue.json";
+            var rounds = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 3;
+            int[] sizes = args.Length > 5 ? [.. args[5].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 8, 64, 256];
+            var started = DateTimeOffset.UtcNow;
+            var points = await QueueCurve.RunAsync(connection, sizes, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(Math.Max(1, seconds / 5)), rounds, Console.Out);
+            await CurveFiles.WriteAsync(json, new CurveFiles.QueueRun(label, started, seconds, rounds, points));
+        }
+
+        break;
+    case "scale":
+        // Held at once and names over time: scale <fsync label> <output.json> [held counts=1,100,10000] [names=100000]
+        {
+            var label = args.Length > 1 ? args[1] : "unknown";
+            var json = args.Length > 2 ? args[2] : "scale.json";
+            int[] counts = args.Length > 3 ? [.. args[3].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 100, 10_000];
+            var names = args.Length > 4 ? long.Parse(args[4], CultureInfo.InvariantCulture) : 100_000;
+            var started = DateTimeOffset.UtcNow;
+            var held = await ScaleBenchmarks.RunHeldAsync(connection, counts, Console.Out);
+            var run = await ScaleBenchmarks.RunNamesAsync(connection, names, Console.Out);
+            await CurveFiles.WriteAsync(json, new CurveFiles.ScaleRun(label, started, held, run));
+        }
+
+        break;
+    case "render":
+        // Redraws the queue curve's charts and tables from docs/benchmarks/queue-fsync-*.json into the report.
+        {
+            var target = args.Length > 1 ? args[1] : "docs/benchmarks.md";
+            var directory = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, "benchmarks");
+            var markdown = File.Exists(target) ? await File.ReadAllTextAsync(target) : "# ZkSync benchmark report" + Environment.NewLine + Environment.NewLine;
+            markdown = QueueSection.Splice(markdown, QueueSection.StartMarker, QueueSection.EndMarker,
+                QueueSection.Render(await QueueSection.ReadRunsAsync(directory), directory, "benchmarks"));
+            markdown = QueueSection.Splice(markdown, ScaleSection.StartMarker, ScaleSection.EndMarker,
+                ScaleSection.Render(await ScaleSection.ReadRunsAsync(directory), directory, "benchmarks"));
+            await File.WriteAllTextAsync(target, markdown);
+        }
+
+        break;
     case "report":
         var output = args.Length > 2 ? args[2] : "docs/benchmarks.md";
-        var markdown = await Report.BuildAsync(connection, TimeSpan.FromSeconds(seconds));
+        var report = await Report.BuildAsync(connection, TimeSpan.FromSeconds(seconds), output, args.Length > 3 ? args[3] : "off");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
-        await File.WriteAllTextAsync(output, markdown);
-        Console.WriteLine(markdown);
+        await File.WriteAllTextAsync(output, report);
+        Console.WriteLine(report);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | report [seconds] [output.md]");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | queue [seconds] [fsync label] [output.json] [rounds] [sizes] | scale [fsync label] [output.json] [held counts] [names] | render [output.md] | report [seconds] [output.md] [fsync label]");
         return 2;
 }
 

@@ -8,13 +8,17 @@ namespace ZkSync.Benchmarks;
 /// <summary>Runs every benchmark row next to its peers on the same ensemble in the same run and writes a markdown report.</summary>
 internal static class Report
 {
-    public static async Task<string> BuildAsync(string connectionString, TimeSpan duration)
+    /// <param name="connectionString">The ensemble of the single-point sections.</param>
+    /// <param name="duration">Seconds per row.</param>
+    /// <param name="output">The report's path; the queue curve's JSON files and charts are in its <c>benchmarks/</c> folder.</param>
+    /// <param name="fsync">The fsync mode (<c>on</c>/<c>off</c>) of the ensemble the single-point sections run on.</param>
+    public static async Task<string> BuildAsync(string connectionString, TimeSpan duration, string output, string fsync)
     {
         var warmup = TimeSpan.FromSeconds(Math.Max(1, duration.TotalSeconds / 4));
         var builder = new StringBuilder();
         builder.AppendLine("# ZkSync benchmark report");
         builder.AppendLine();
-        builder.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `bash eng/bench.sh`. All rows ran in one run against the same ZooKeeper ensemble (`{connectionString}`), one after another.");
+        builder.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `bash eng/bench.sh`. All rows ran in one run, one after another: the queue curve on a 3-member ensemble with fsync on and again with fsync off (ZooKeeper's `forceSync`), the single-point sections below it on the ensemble with fsync {fsync} (`{connectionString}`).");
         builder.AppendLine();
         builder.AppendLine("## Machine");
         builder.AppendLine();
@@ -23,6 +27,15 @@ internal static class Report
             builder.AppendLine("- " + line);
         }
 
+        builder.AppendLine();
+        var curves = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, "benchmarks");
+        builder.AppendLine(QueueSection.StartMarker);
+        builder.Append(QueueSection.Render(await QueueSection.ReadRunsAsync(curves), curves, "benchmarks"));
+        builder.AppendLine(QueueSection.EndMarker);
+        builder.AppendLine();
+        builder.AppendLine(ScaleSection.StartMarker);
+        builder.Append(ScaleSection.Render(await ScaleSection.ReadRunsAsync(curves), curves, "benchmarks"));
+        builder.AppendLine(ScaleSection.EndMarker);
         builder.AppendLine();
         builder.AppendLine(CultureInfo.InvariantCulture, $"## Client throughput: 1,000 requests in flight on one session, {duration.TotalSeconds:0} s per row");
         builder.AppendLine();
@@ -97,7 +110,7 @@ internal static class Report
         builder.AppendLine();
         builder.AppendLine(CultureInfo.InvariantCulture, $"Each library ran all its rows once per round, {LockRounds} rounds, in a rotating order; the table shows the median of the rounds (ops/s, p50 and p99 each on their own). The spread between rounds is the machine's, not the library's: compare medians.");
         builder.AppendLine();
-        builder.AppendLine("ZooKeeper requests ZkSync sent per operation in the last round (from the `zksync.client.requests` counter; create and getChildren go out together; a holder that was first in line at once is guarded by the child watch of that listing and sends no exists; a waiter sets an exists watch on its own node without waiting for it):");
+        builder.AppendLine("ZooKeeper requests ZkSync sent per operation in the last round (measurements of the `db.client.operation.duration` histogram per `db.operation.name`; create and getChildren go out together; a holder that was first in line at once is guarded by the child watch of that listing and sends no exists; a waiter sets an exists watch on its own node without waiting for it):");
         builder.AppendLine();
         foreach (var row in zkSyncLocks.Where(r => r.RequestsPerOp is { Count: > 0 }))
         {
@@ -147,6 +160,23 @@ internal static class Report
 
     private static string Ms(double? value) => value is { } v ? v.ToString("0.00", CultureInfo.InvariantCulture) : "";
 
+    // The file system the ensemble writes to (what fsync costs depends on it): df's type and device for the current folder.
+    private static async Task<string> DescribeStorageAsync()
+    {
+        try
+        {
+            var startInfo = new System.Diagnostics.ProcessStartInfo("df", "--output=fstype,source .") { RedirectStandardOutput = true, UseShellExecute = false };
+            using var process = System.Diagnostics.Process.Start(startInfo)!;
+            var lines = (await process.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            await process.WaitForExitAsync();
+            return lines.Length > 1 ? string.Join(" ", lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)) : "unknown";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "unknown";
+        }
+    }
+
     private static async Task<IEnumerable<string>> DescribeMachineAsync()
     {
         var lines = new List<string>
@@ -173,7 +203,8 @@ internal static class Report
             }
         }
 
-        lines.Add("ZooKeeper: Debian zookeeper 3.8 package, 3 members on loopback, -Xmx256m each (eng/zookeeper.sh)");
+        lines.Add("ZooKeeper: Debian zookeeper 3.8 package, 3 members on loopback, -Xmx256m each (eng/zookeeper.sh; `ZK_FORCE_SYNC=yes` for fsync on)");
+        lines.Add("Storage under the ensemble's data: " + await DescribeStorageAsync());
         return lines;
     }
 }

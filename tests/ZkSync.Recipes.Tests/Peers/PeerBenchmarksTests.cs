@@ -63,6 +63,35 @@ public sealed class PeerBenchmarksTests
         AssertLockRows("kazoo", results);
     }
 
+    [Fact]
+    public async Task RunCuratorQueueAsync_TinyRun_MarksTheWindowAndReportsTheWaits()
+    {
+        var marks = new List<string>();
+        var result = await PeerBenchmarks.RunCuratorQueueAsync(PeerScenario.ConnectionString, Root(), Tiny with { Warmup = TimeSpan.FromSeconds(0.5) },
+            mark => { lock (marks) { marks.Add(mark); } }, TestContext.Current.CancellationToken);
+
+        AssertQueueRow("curator", result, marks);
+    }
+
+    [Fact]
+    public async Task RunKazooQueueAsync_TinyRun_MarksTheWindowAndReportsTheWaits()
+    {
+        var marks = new List<string>();
+        var result = await PeerBenchmarks.RunKazooQueueAsync(PeerScenario.ConnectionString, Root(), Tiny with { Warmup = TimeSpan.FromSeconds(0.5) },
+            mark => { lock (marks) { marks.Add(mark); } }, TestContext.Current.CancellationToken);
+
+        AssertQueueRow("kazoo", result, marks);
+    }
+
+    private static void AssertQueueRow(string peer, PeerBenchmarkResult result, List<string> marks)
+    {
+        Assert.Equal(["window-start", "window-end"], marks);
+        Assert.Equal("mutex-queue", result.Benchmark);
+        Assert.Equal(2, result.Parameters["sessions"]);
+        AssertRow(peer, result);
+        Assert.True(result.P99Milliseconds >= result.P50Milliseconds);
+    }
+
     // The drivers delete their own child of this root; the root itself is a container-free leaf left empty.
     private static string Root() => "/zksync-tests/peer-benchmarks";
 

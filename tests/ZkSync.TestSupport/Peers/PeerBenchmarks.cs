@@ -44,6 +44,38 @@ public static class PeerBenchmarks
         return RunAsync("kazoo_lock_bench.py", startInfo, LockLimit(options), cancellationToken);
     }
 
+    /// <summary>
+    /// Curator InterProcessMutex, the queue row only (<c>mutex-queue</c>): <see cref="PeerBenchmarkOptions.Sessions"/>
+    /// sessions queueing on one lock, with p50/p99 of the wait. <paramref name="onMark"/> gets <c>window-start</c>
+    /// and <c>window-end</c> as the driver enters and leaves the measured window.
+    /// </summary>
+    public static async Task<PeerBenchmarkResult> RunCuratorQueueAsync(
+        string connectionString, string root, PeerBenchmarkOptions options, Action<string> onMark, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var classPath = await PeerTools.GetJavaClassPathAsync(cancellationToken).ConfigureAwait(false);
+        var startInfo = PeerTools.CreateJavaStartInfo(
+            classPath, "CuratorLockBench", maxHeapMegabytes: 512, quickStart: false,
+            [connectionString, root, .. LockArguments(options), "queue"]);
+        return Single(await RunAsync("CuratorLockBench", startInfo, QueueLimit(options), cancellationToken, onMark).ConfigureAwait(false));
+    }
+
+    /// <summary>kazoo Lock, the queue row only: as <see cref="RunCuratorQueueAsync"/>.</summary>
+    public static async Task<PeerBenchmarkResult> RunKazooQueueAsync(
+        string connectionString, string root, PeerBenchmarkOptions options, Action<string> onMark, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var startInfo = PeerTools.CreatePythonStartInfo("kazoo_lock_bench.py", [connectionString, root, .. LockArguments(options), "queue"]);
+        return Single(await RunAsync("kazoo_lock_bench.py", startInfo, QueueLimit(options), cancellationToken, onMark).ConfigureAwait(false));
+    }
+
+    private static PeerBenchmarkResult Single(IReadOnlyList<PeerBenchmarkResult> rows) =>
+        rows.Count == 1 ? rows[0] : throw new InvalidOperationException($"Expected one result row, got {rows.Count}.");
+
+    // Sessions connect one after another (allow 100 ms each), warm-up and window, start-up.
+    private static TimeSpan QueueLimit(PeerBenchmarkOptions options) =>
+        options.Sessions * TimeSpan.FromMilliseconds(100) + options.Duration + options.Warmup + TimeSpan.FromSeconds(90);
+
     private static string[] LockArguments(PeerBenchmarkOptions options) =>
     [
         Format(options.Iterations), Format(options.Duration.TotalSeconds), Format(options.Sessions),
@@ -56,12 +88,28 @@ public static class PeerBenchmarks
 
     private static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 
+    // Reads the driver's output as it comes, handing each non-result line (a window mark) to onMark at once.
+    private static async Task<string> ReadLinesAsync(StreamReader output, Action<string>? onMark)
+    {
+        var all = new System.Text.StringBuilder();
+        while (await output.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+        {
+            all.Append(line).Append('\n');
+            if (onMark is not null && !line.StartsWith('{'))
+            {
+                onMark(line.Trim());
+            }
+        }
+
+        return all.ToString();
+    }
+
     private static async Task<IReadOnlyList<PeerBenchmarkResult>> RunAsync(
-        string name, ProcessStartInfo startInfo, TimeSpan limit, CancellationToken cancellationToken)
+        string name, ProcessStartInfo startInfo, TimeSpan limit, CancellationToken cancellationToken, Action<string>? onMark = null)
     {
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"{name} did not start.");
         process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stdout = ReadLinesAsync(process.StandardOutput, onMark);
         var stderr = process.StandardError.ReadToEndAsync(CancellationToken.None);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(limit);

@@ -2,11 +2,14 @@
 """kazoo Lock benchmark: the same three rows as tests/peers/java/CuratorLockBench.java.
 
 Usage: python3 kazoo_lock_bench.py <connectString> <root> [iterations=1000] [seconds=5] [sessions=8]
-                                   [callers=64] [warmupSeconds=1]
+                                   [callers=64] [warmupSeconds=1] [rows=all|queue]
 
   mutex-uncontended  one session, one lock: acquire+release latency p50/p99 over <iterations>
   mutex-handoff      <sessions> sessions contending on one lock for <seconds>: acquisitions/s
   mutex-distinct     <callers> threads sharing one session, one lock name each, for <seconds>: acquisitions/s
+  mutex-queue        (rows=queue: the only row) <sessions> sessions queueing on one lock for <warmupSeconds> and
+                     then <seconds> (the measured window, marked by the lines "window-start" and "window-end"),
+                     each waiting as long as the run lasts: acquisitions/s and p50/p99 of the wait in the window
 
 One JSON object per line on stdout. Everything lives under <root>/kazoo-lock-bench-<uuid>, deleted at the
 end. Exit code 0 on success, 1 on failure (message on stderr).
@@ -70,6 +73,54 @@ def run(locks, seconds):
     return sum(counts), sum(errors), time.monotonic() - window[0]
 
 
+def queue(clients, path, seconds, warmup):
+    """The queue row: every session loops on one lock, each wait bounded only by the end of the run; the measured
+    window follows the warm-up inside the same run, so the queue is already formed when it opens (steady state)."""
+    counts = [0] * len(clients)
+    errors = [0] * len(clients)
+    waits = []
+    begin = time.monotonic()
+    opens = begin + warmup
+    closes = opens + seconds
+
+    def worker(index, lock):
+        while True:
+            remaining = closes - time.monotonic()
+            if remaining <= 0:
+                return
+            try:
+                asked = time.monotonic()
+                lock.acquire(timeout=remaining + 0.001)
+                got = time.monotonic()
+                if opens <= got < closes:
+                    waits.append(got - asked)
+                lock.release()
+                counts[index] += 1
+            except LockTimeout:
+                pass
+            except Exception:  # counted, the run goes on
+                errors[index] += 1
+
+    threads = [threading.Thread(target=worker, args=(i, client.Lock(path)), daemon=True)
+               for i, client in enumerate(clients)]
+    for thread in threads:
+        thread.start()
+    time.sleep(max(0.0, opens - time.monotonic()))
+    before, errors_before, opened = sum(counts), sum(errors), time.monotonic()
+    print("window-start", flush=True)
+    time.sleep(max(0.0, closes - time.monotonic()))
+    after, errors_after, elapsed = sum(counts), sum(errors), time.monotonic() - opened
+    print("window-end", flush=True)
+    for thread in threads:
+        thread.join(30)
+    waits.sort()
+    row = rate_row("mutex-queue", {"sessions": len(clients), "durationSeconds": seconds},
+                   (after - before, errors_after - errors_before, elapsed))
+    row["p50Ms"] = round(percentile(waits, 0.50) * 1000, 3) if waits else 0
+    row["p99Ms"] = round(percentile(waits, 0.99) * 1000, 3) if waits else 0
+    emit(row)
+
+
 def emit(row):
     sys.stdout.write(json.dumps(row, separators=(",", ":")) + "\n")
     sys.stdout.flush()
@@ -93,12 +144,16 @@ def main():
     sessions = int(sys.argv[5]) if len(sys.argv) > 5 else 8
     callers = int(sys.argv[6]) if len(sys.argv) > 6 else 64
     warmup = float(sys.argv[7]) if len(sys.argv) > 7 else 1.0
+    queue_only = len(sys.argv) > 8 and sys.argv[8] == "queue"
 
     clients = []
     try:
         for _ in range(max(1, sessions)):
             clients.append(connect(connect_string))
         main_client = clients[0]
+        if queue_only:
+            queue(clients, base + "/queue", seconds, warmup)
+            return 0
 
         # (a) uncontended latency
         lock = main_client.Lock(base + "/uncontended")

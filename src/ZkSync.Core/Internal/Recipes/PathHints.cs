@@ -16,6 +16,9 @@ internal sealed class PathHints(int capacity = 4096)
 {
     private readonly ConcurrentDictionary<string, byte> _paths = new(StringComparer.Ordinal);
 
+    /// <summary>How many paths are listed now (never more than the capacity).</summary>
+    public int Count => _paths.Count;
+
     /// <summary>True when <paramref name="path"/> is listed.</summary>
     public bool Contains(string path) => _paths.ContainsKey(path);
 
