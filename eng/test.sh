@@ -9,7 +9,9 @@
 #    as ZKSYNC_TEST_CONNECTION, the one variable the tests read. When the caller has set
 #    ZKSYNC_TEST_CONNECTION, its ensemble is used and none is started; an ensemble already running
 #    from the state directory (eng/zookeeper.sh up) is reused and left running.
-# 3. Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
+# 3. Without arguments, packs every package under src/ into artifacts/packages (override with ZKSYNC_PACKAGES_DIR),
+#    which the package tests install into a fresh app (with arguments, that test packs its own).
+#    Runs dotnet test ZkSync.AspNetCore.sln -c Release with TRX results in artifacts/test-results
 #    (override with ZKSYNC_TEST_RESULTS_DIR): without arguments, the tests that do not disturb the ensemble first, then
 #    one assembly at a time the member-stopping tests (Category=Disruptive) and the fault suite (Category=Faults, about
 #    2 minutes, on an ensemble of its own at ports 24780+).
@@ -30,6 +32,8 @@ readonly REPO_ROOT
 readonly ZOOKEEPER="$REPO_ROOT/eng/zookeeper.sh"
 RESULTS_DIR="$(realpath -m "${ZKSYNC_TEST_RESULTS_DIR:-$REPO_ROOT/artifacts/test-results}")"
 readonly RESULTS_DIR
+PACKAGES_DIR="$(realpath -m "${ZKSYNC_PACKAGES_DIR:-$REPO_ROOT/artifacts/packages}")"
+readonly PACKAGES_DIR
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 # No MSBuild worker nodes lingering after the run.
@@ -179,6 +183,20 @@ test_other_version() {
   return "$rc"
 }
 
+# Packs every package under src/ (Release; deterministic under CI=true) into $PACKAGES_DIR, so that a broken pack fails
+# the run; tests/ZkSync.Packages.Tests installs them from there into a fresh `dotnet new web` app (ZKSYNC_PACKAGES_DIR).
+pack_packages() {
+  local project
+  rm -rf -- "$PACKAGES_DIR"
+  mkdir -p "$PACKAGES_DIR"
+  log "packing src/* into $PACKAGES_DIR"
+  for project in src/*/*.csproj; do
+    dotnet pack "$project" -c Release -o "$PACKAGES_DIR" -v quiet -nologo </dev/null ||
+      { log "error: dotnet pack $project failed"; return 1; }
+  done
+  export ZKSYNC_PACKAGES_DIR="$PACKAGES_DIR"
+}
+
 main() {
   local rc=0 passed failed skipped counts
 
@@ -211,6 +229,10 @@ main() {
     else
       log "warning: the TLS server did not start; the TLS tests will be skipped"
     fi
+  fi
+
+  if (($# == 0)); then
+    pack_packages
   fi
 
   rm -rf -- "$RESULTS_DIR"
