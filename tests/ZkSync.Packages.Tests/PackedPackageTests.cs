@@ -15,6 +15,9 @@ namespace ZkSync.Packages.Tests;
 /// </summary>
 public sealed partial class PackedPackageTests : IAsyncLifetime
 {
+    /// <summary>A cold start of a freshly built app on a loaded two-core machine, and its first ZooKeeper session.</summary>
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
+
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "zksync-package-tests-" + Guid.NewGuid().ToString("N"));
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -55,7 +58,7 @@ public sealed partial class PackedPackageTests : IAsyncLifetime
         await PackageFeed.RunDotnetAsync(app, environment, "build", "-c", "Release", "-o", Path.Combine(_directory, "out"));
 
         await using var process = StartApp(Path.Combine(_directory, "out", "Orders.dll"));
-        var listening = await process.WaitForLineAsync(line => line.Contains("Now listening on: ", StringComparison.Ordinal));
+        var listening = await process.WaitForLineAsync(line => line.Contains("Now listening on: ", StringComparison.Ordinal), StartTimeout);
         using var http = new HttpClient { BaseAddress = new Uri(ListeningUrl().Match(listening).Value) };
 
         // The client connects in the background; until it has, a locked endpoint answers 503.
@@ -66,7 +69,7 @@ public sealed partial class PackedPackageTests : IAsyncLifetime
             response?.Dispose();
             response = await http.PostAsync($"/orders/{orderId}/ship", content: null, Ct);
             return response.StatusCode != HttpStatusCode.ServiceUnavailable;
-        }, cancellationToken: Ct);
+        }, StartTimeout, Ct);
 
         using (response)
         {
