@@ -16,11 +16,16 @@ namespace ZkSync.Benchmarks;
 /// </summary>
 internal static partial class HttpBenchmark
 {
-    public sealed record Row(string Scenario, double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx, long Requests);
+    public sealed record Row(string Scenario, double RequestsPerSecond, double P50Ms, double P99Ms, long Non2xx, long Requests,
+        IReadOnlyDictionary<string, double>? ZooKeeperRequestsPerRequest = null);
 
     public const int Connections = 16;
 
     public const int Threads = 2;
+
+    public const string LowLoadLocked = "locked, distinct ids, 1 connection";
+
+    public const string LowLoadUnlocked = "unlocked, distinct ids, 1 connection";
 
     public static async Task<IReadOnlyList<Row>> RunAsync(string connectionString, TimeSpan duration)
     {
@@ -49,16 +54,22 @@ internal static partial class HttpBenchmark
         try
         {
             var rows = new List<Row>();
-            foreach (var (scenario, path, distinct) in new[]
+            foreach (var (scenario, path, distinct, connections) in new[]
             {
-                ("locked, distinct ids", "/locked/", true),
-                ("locked, one hot id", "/locked/42", false),
-                ("unlocked, distinct ids", "/unlocked/", true),
+                ("locked, distinct ids", "/locked/", true, Connections),
+                ("locked, one hot id", "/locked/42", false, Connections),
+                ("unlocked, distinct ids", "/unlocked/", true, Connections),
+
+                // Low load: one connection, no queueing; the difference at p50 is what the lock adds to a request.
+                (LowLoadLocked, "/locked/", true, 1),
+                (LowLoadUnlocked, "/unlocked/", true, 1),
             })
             {
                 var script = Path.Combine(scripts.FullName, rows.Count.ToString(CultureInfo.InvariantCulture) + ".lua");
                 await File.WriteAllTextAsync(script, distinct ? DistinctIdsScript(path) : $"wrk.method = \"POST\"\nwrk.path = \"{path}\"\n");
-                rows.Add(await RunWrkAsync(scenario, address, script, duration));
+                using var counter = new RequestCounter();
+                var row = await RunWrkAsync(scenario, address, script, duration, connections);
+                rows.Add(row with { ZooKeeperRequestsPerRequest = counter.PerOperation(row.Requests) });
             }
 
             return rows;
@@ -88,12 +99,12 @@ internal static partial class HttpBenchmark
         end
         """;
 
-    private static async Task<Row> RunWrkAsync(string scenario, string address, string script, TimeSpan duration)
+    private static async Task<Row> RunWrkAsync(string scenario, string address, string script, TimeSpan duration, int connections)
     {
         var startInfo = new ProcessStartInfo("wrk") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[]
         {
-            "-t", Threads.ToString(CultureInfo.InvariantCulture), "-c", Connections.ToString(CultureInfo.InvariantCulture),
+            "-t", Math.Min(Threads, connections).ToString(CultureInfo.InvariantCulture), "-c", connections.ToString(CultureInfo.InvariantCulture),
             "-d", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s", "--latency", "-s", script, address,
         })
         {

@@ -120,43 +120,43 @@ internal static class LockBenchmark
         var rate = count / watch.Elapsed.TotalSeconds;
         return new Row("", rate, null, null, requests?.PerOperation(count));
     }
+}
 
-    /// <summary>Counts the client's completed requests by operation (zksync.client.requests), for the round-trip diagnosis.</summary>
-    private sealed class RequestCounter : IDisposable
+/// <summary>Counts the client's completed requests by operation (measurements of db.client.operation.duration per db.operation.name), for the round-trip diagnosis.</summary>
+internal sealed class RequestCounter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, long> _counts = new();
+
+    public RequestCounter()
     {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentDictionary<string, long> _counts = new();
-
-        public RequestCounter()
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
-            _listener.InstrumentPublished = (instrument, listener) =>
+            if (instrument.Meter.Name == ZkSyncDiagnostics.MeterName && instrument.Name == "db.client.operation.duration")
             {
-                if (instrument.Meter.Name == ZkSyncDiagnostics.MeterName && instrument.Name == "db.client.operation.duration")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            string? operation = null;
+            foreach (var tag in tags)
             {
-                string? operation = null;
-                foreach (var tag in tags)
+                if (tag.Key == "db.operation.name")
                 {
-                    if (tag.Key == "db.operation.name")
-                    {
-                        operation = tag.Value as string;
-                    }
+                    operation = tag.Value as string;
                 }
+            }
 
-                _counts.AddOrUpdate(operation ?? "?", 1, (_, old) => old + 1);
-            });
-            _listener.Start();
-        }
-
-        public void Reset() => _counts.Clear();
-
-        public IReadOnlyDictionary<string, double> PerOperation(long operations) =>
-            _counts.ToDictionary(p => p.Key, p => operations == 0 ? 0 : (double)p.Value / operations);
-
-        public void Dispose() => _listener.Dispose();
+            _counts.AddOrUpdate(operation ?? "?", 1, (_, old) => old + 1);
+        });
+        _listener.Start();
     }
+
+    public void Reset() => _counts.Clear();
+
+    public IReadOnlyDictionary<string, double> PerOperation(long operations) =>
+        _counts.ToDictionary(p => p.Key, p => operations == 0 ? 0 : (double)p.Value / operations);
+
+    public void Dispose() => _listener.Dispose();
 }

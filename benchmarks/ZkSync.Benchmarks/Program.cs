@@ -53,8 +53,9 @@ switch (command)
             int[] counts = args.Length > 3 ? [.. args[3].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 100, 10_000];
             var names = args.Length > 4 ? long.Parse(args[4], CultureInfo.InvariantCulture) : 100_000;
             var started = DateTimeOffset.UtcNow;
-            var held = await ScaleBenchmarks.RunHeldAsync(connection, counts, Console.Out);
+            // Names first: its baseline and reaping should not include the held row's 10,000 empty parents.
             var run = await ScaleBenchmarks.RunNamesAsync(connection, names, Console.Out);
+            var held = await ScaleBenchmarks.RunHeldAsync(connection, counts, Console.Out);
             await CurveFiles.WriteAsync(json, new CurveFiles.ScaleRun(label, started, held, run));
         }
 

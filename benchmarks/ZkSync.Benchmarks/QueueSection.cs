@@ -84,6 +84,17 @@ internal static class QueueSection
 
         builder.AppendLine("Each value is the median of the rounds; \"each round\" shows the spread. Libraries run in a rotating order for each round and N.");
         builder.AppendLine();
+        builder.AppendLine("**What a contended handoff costs ZkSync, and why each request stays.** In a queue of N > 2 a handoff is six requests: "
+            + "(1) the create of the waiter's node and (2) the listing sent with it in the same round trip (where it stands, whom to watch); "
+            + "(3) getData with a watch on the node ahead (the wake-up, and its lease: any holder may carry a TTL, whatever the waiter asked for); (4) exists with a watch on its own node, sent without "
+            + "waiting (it is what fires `Lost` when the node is deleted while held; Curator sets no such watch, hence its five); (5) on the wake-up, a second "
+            + "listing, because the node ahead may have been a waiter that gave up rather than the holder, and only a listing shows whether anything ahead "
+            + "remains; (6) the delete on release. The second listing is skipped only when the node ahead was the head at the first listing (a direct hand-off, "
+            + "trusted only on that listing's connection and with a freshly acknowledged clock), which is why N = 2 costs five and N = 1 three. "
+            + "Both listings carry all N names, so bytes per handoff grow with N for every library; a watch or a write that told a waiter \"the node ahead was "
+            + "the holder\" would cost more than the listing it saves, and would not hold for Curator or kazoo nodes in the same queue. "
+            + "So no request was removed (issue #20, item \"handoff cost\").");
+        builder.AppendLine();
         return builder.ToString();
     }
 

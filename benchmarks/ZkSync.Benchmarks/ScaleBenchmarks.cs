@@ -36,7 +36,8 @@ internal static partial class ScaleBenchmarks
     /// The names run: its checkpoints, the ensemble's znode count before it and after the container reaper, whether the
     /// run's root (and so every node of the run) was gone by then, and how long that took.
     /// </summary>
-    public sealed record NamesRun(long BaselineZnodes, List<NamesRow> Checkpoints, long ZnodesAfterReaper, bool RootReaped, double ReaperSeconds, int Callers);
+    public sealed record NamesRun(long BaselineZnodes, List<NamesRow> Checkpoints, long ZnodesAfterReaper, bool RootReaped, double ReaperSeconds, int Callers,
+        IReadOnlyDictionary<string, double>? RequestsPerName = null);
 
     /// <summary>Concurrent acquisitions while taking (and releasing) many locks.</summary>
     private const int Parallelism = 64;
@@ -143,6 +144,7 @@ internal static partial class ScaleBenchmarks
         await (await provider.AcquireAsync("warm-up")).DisposeAsync();
         await client.DeleteAsync(root + "/warm-up");
         var baseline = await ZnodeCountAsync();
+        using var requests = new RequestCounter();
         var checkpoints = new List<NamesRow>();
         long next = 0;
         long taken = 0;
@@ -169,6 +171,9 @@ internal static partial class ScaleBenchmarks
             checkpoint *= 10;
         }
 
+        var perName = requests.PerOperation(taken);
+        log.WriteLine("names: requests per name " + string.Join(", ", perName.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0.##}"))));
+
         // Every name's parent is a container: the reaper (znode.container.checkIntervalMs, 1 s in eng/zookeeper.sh)
         // deletes it once empty; then "names" and the root go the same way. Waits on the root's deletion (exists watch).
         var waited = Stopwatch.StartNew();
@@ -194,7 +199,7 @@ internal static partial class ScaleBenchmarks
 
         var after = await ZnodeCountAsync();
         log.WriteLine($"names: root {(reaped ? "reaped" : "still there")} after {waited.Elapsed.TotalSeconds:0} s, znodes {after:N0} (baseline {baseline:N0})");
-        return new NamesRun(baseline, checkpoints, after, reaped, waited.Elapsed.TotalSeconds, Parallelism);
+        return new NamesRun(baseline, checkpoints, after, reaped, waited.Elapsed.TotalSeconds, Parallelism, perName);
     }
 
     private static long Memory()
