@@ -262,14 +262,16 @@ public sealed class OneWayPartitionTests
             _acquired.TrySetResult(Stopwatch.GetTimestamp());
             try
             {
-                while (!_stop.IsCancellationRequested)
+                // At least one write unless Lost already fired: a stop right after the acquisition must not leave the
+                // holder without a write to check.
+                while (!held.Lost.IsCancellationRequested)
                 {
-                    if (held.Lost.IsCancellationRequested)
+                    record.Write(Name, held.FencingToken);
+                    if (_stop.IsCancellationRequested)
                     {
                         break;
                     }
 
-                    record.Write(Name, held.FencingToken);
                     await Task.Delay(5, CancellationToken.None); // the workload's pace, not a synchronisation
                 }
             }
