@@ -75,7 +75,7 @@ internal static class ScaleSection
 
         builder.AppendLine();
         builder.AppendLine("The per-name hints the provider keeps (lock parents known to exist, names a zero-timeout try found held) are bounded sets that start over when full "
-            + "(4,096 paths each); `PathHintsTests` and `LockScaleTests` assert the bound and that a few hundred names leave no node and no watch behind.");
+            + "(4,096 paths each); `LockScaleTests` (tests/ZkSync.Recipes.Tests) asserts the bound, and that 300 names taken and released leave no node (the root reaped) and no watch behind.");
         builder.AppendLine();
         return builder.ToString();
     }
