@@ -626,6 +626,13 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
             request.Fail(new ObjectDisposedException(nameof(ZooKeeperClient)));
         }
 
+        if (State == ZooKeeperSessionState.AuthFailed)
+        {
+            // AuthFailed stays the client's state after disposal (its calls keep failing with AuthFailed), but a
+            // disposed client is no longer counted in any state.
+            _metrics.Sessions.Add(-1, new KeyValuePair<string, object?>("zksync.session.state", StateTag(ZooKeeperSessionState.AuthFailed)));
+        }
+
         SetState(ZooKeeperSessionState.Closed);
         await _dispatcher.CompleteAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         _shutdown.Dispose();

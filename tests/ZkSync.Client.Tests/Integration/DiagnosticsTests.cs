@@ -59,6 +59,81 @@ public sealed class DiagnosticsTests
         Assert.Equal(denied.Code.ToString(), activity.GetTagItem("error.type"));
     }
 
+    [Fact]
+    public async Task SessionsGauge_CountsNoClientOnceDisposed_AlsoAfterAuthFailed()
+    {
+        using var meters = new TestMeterFactory();
+        var sums = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (meters.Owns(instrument.Meter) && instrument.Name == "zksync.client.sessions")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            sums.AddOrUpdate(Tag(tags, "zksync.session.state") ?? "?", value, (_, old) => old + value));
+        listener.Start();
+        var options = new ZooKeeperClientOptions { ConnectionString = TestClients.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(10) };
+        options.AuthInfo.Add(new ZooKeeperAuthInfo("no-such-scheme", "x:y"u8.ToArray()));
+        var client = new ZooKeeperClient(options, meterFactory: meters);
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, e) =>
+        {
+            if (e.State == ZooKeeperSessionState.AuthFailed)
+            {
+                failed.TrySetResult();
+            }
+        };
+        if (client.State == ZooKeeperSessionState.AuthFailed)
+        {
+            failed.TrySetResult();
+        }
+
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(1, sums.GetValueOrDefault("auth_failed"));
+
+        await client.DisposeAsync();
+
+        Assert.All(sums, sum => Assert.True(sum.Value == 0, $"{sum.Key}: {sum.Value}"));
+    }
+
+    /// <summary>Meters of one test only, so that other tests' clients do not count.</summary>
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> _meters = [];
+
+        public bool Owns(Meter meter)
+        {
+            lock (_meters)
+            {
+                return _meters.Contains(meter);
+            }
+        }
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            lock (_meters)
+            {
+                _meters.Add(meter);
+            }
+
+            return meter;
+        }
+
+        public void Dispose()
+        {
+            lock (_meters)
+            {
+                _meters.ForEach(m => m.Dispose());
+            }
+        }
+    }
+
     private static ActivityListener ListenToSpans(ConcurrentBag<Activity> stopped)
     {
         var listener = new ActivityListener
