@@ -112,7 +112,8 @@ trap cleanup EXIT
 trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 
-# Prints "passed failed skipped" counted over the TRX files in $1.
+# Prints "passed failed skipped" counted over the TRX files in $1 on stdout, and on stderr each test that did not pass
+# with the first lines of its message (so that the end of a CI log names what failed, and why).
 count_results() {
   python3 - "$1" <<'PY'
 import glob
@@ -132,6 +133,12 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive
             skipped += 1
         else:  # Failed, Error, Timeout, Aborted, ...
             failed += 1
+            message = result.find("./t:Output/t:ErrorInfo/t:Message", namespace)
+            lines = (message.text or "").strip().splitlines() if message is not None else []
+            print(f"test.sh: {outcome}: {result.get('testName', '?')} ({os.path.relpath(path, sys.argv[1])})",
+                  file=sys.stderr)
+            for line in lines[:6]:
+                print(f"test.sh:   {line[:300]}", file=sys.stderr)
 print(passed, failed, skipped)
 PY
 }
