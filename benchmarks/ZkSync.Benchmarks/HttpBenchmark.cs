@@ -27,6 +27,8 @@ internal static partial class HttpBenchmark
 
     public const string LowLoadUnlocked = "unlocked, distinct ids, 1 connection";
 
+    public const string LowLoadLockedOneId = "locked, one id, 1 connection";
+
     public static async Task<IReadOnlyList<Row>> RunAsync(string connectionString, TimeSpan duration)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -61,12 +63,15 @@ internal static partial class HttpBenchmark
                 ("unlocked, distinct ids", "/unlocked/", true, Connections),
 
                 // Low load: one connection, no queueing; the difference at p50 is what the lock adds to a request.
+                // The same with one id over and over: the name's lock node is there already (one connection: no queueing).
                 (LowLoadLocked, "/locked/", true, 1),
+                (LowLoadLockedOneId, "/locked/43", false, 1),
                 (LowLoadUnlocked, "/unlocked/", true, 1),
             })
             {
-                var script = Path.Combine(scripts.FullName, rows.Count.ToString(CultureInfo.InvariantCulture) + ".lua");
-                await File.WriteAllTextAsync(script, distinct ? DistinctIdsScript(path) : $"wrk.method = \"POST\"\nwrk.path = \"{path}\"\n");
+                var rowId = rows.Count.ToString(CultureInfo.InvariantCulture);
+                var script = Path.Combine(scripts.FullName, rowId + ".lua");
+                await File.WriteAllTextAsync(script, distinct ? DistinctIdsScript(path, rowId) : $"wrk.method = \"POST\"\nwrk.path = \"{path}\"\n");
                 using var counter = new RequestCounter();
                 var row = await RunWrkAsync(scenario, address, script, duration, connections);
                 rows.Add(row with { ZooKeeperRequestsPerRequest = counter.PerOperation(row.Requests) });
@@ -82,10 +87,11 @@ internal static partial class HttpBenchmark
     }
 
     /// <summary>
-    /// A wrk script whose every request has an id of its own: "&lt;thread&gt;-&lt;n&gt;". (math.random would give each wrk
-    /// thread the same sequence, so two threads would contend on the same ids.)
+    /// A wrk script whose every request has an id of its own: "&lt;row&gt;-&lt;thread&gt;-&lt;n&gt;". (math.random would give each
+    /// wrk thread the same sequence, so two threads would contend on the same ids; and a row reusing an earlier row's ids
+    /// would find their lock nodes reaped since, not new.)
     /// </summary>
-    private static string DistinctIdsScript(string path) => $$"""
+    private static string DistinctIdsScript(string path, string rowId) => $$"""
         local threads = 0
         function setup(thread)
           threads = threads + 1
@@ -95,7 +101,7 @@ internal static partial class HttpBenchmark
         wrk.method = "POST"
         request = function()
           n = n + 1
-          return wrk.format(nil, "{{path}}" .. tid .. "-" .. n)
+          return wrk.format(nil, "{{path}}{{rowId}}-" .. tid .. "-" .. n)
         end
         """;
 

@@ -135,14 +135,18 @@ internal static class Report
 
         var lowLocked = httpRows.Single(r => r.Scenario == HttpBenchmark.LowLoadLocked);
         var lowUnlocked = httpRows.Single(r => r.Scenario == HttpBenchmark.LowLoadUnlocked);
+        var lowLockedOneId = httpRows.SingleOrDefault(r => r.Scenario == HttpBenchmark.LowLoadLockedOneId);
         var floor = samples.Where(s => s.Benchmark == "floor-uncontended").Select(s => s.P50Ms).ToList();
         builder.AppendLine();
-        var perRequest = string.Join(", ", (lowLocked.ZooKeeperRequestsPerRequest ?? new Dictionary<string, double>()).Where(p => p.Value >= 0.005)
+        static string PerRequest(HttpBenchmark.Row row) => string.Join(", ", (row.ZooKeeperRequestsPerRequest ?? new Dictionary<string, double>()).Where(p => p.Value >= 0.005)
             .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0.##}")));
+        var oneId = lowLockedOneId is null ? "" : string.Create(CultureInfo.InvariantCulture,
+            $" and {lowLockedOneId.P50Ms - lowUnlocked.P50Ms:0.00} ms on one id over and over ({lowLockedOneId.P50Ms:0.00} ms)");
+        var oneIdRequests = lowLockedOneId is null ? "" : "; on one id " + PerRequest(lowLockedOneId);
         builder.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"At low load (one connection, 1 wrk thread, no queueing) the lock adds {lowLocked.P50Ms - lowUnlocked.P50Ms:0.00} ms at p50 ({lowLocked.P50Ms:0.00} against {lowUnlocked.P50Ms:0.00} ms unlocked); "
+            $"At low load (one connection, 1 wrk thread, no queueing) the lock adds {lowLocked.P50Ms - lowUnlocked.P50Ms:0.00} ms at p50 on a new id each time ({lowLocked.P50Ms:0.00} against {lowUnlocked.P50Ms:0.00} ms unlocked){oneId}; "
             + $"the lock's own floor (`floor-uncontended` above: create, getChildren, delete one after another) is {Ms(Median(floor))} ms at p50. "
-            + $"ZooKeeper requests per locked request at low load (each request's id is a new name, so its parent is created as a container too): {perRequest}."));
+            + $"ZooKeeper requests per locked request at low load: on a new id (its lock node is created as a container in the same round trip as the lock's own node) {PerRequest(lowLocked)}{oneIdRequests}."));
 
         builder.AppendLine();
         builder.AppendLine("The app (Kestrel), wrk and the three ZooKeeper members share the machine's cores. Each locked request takes and releases");

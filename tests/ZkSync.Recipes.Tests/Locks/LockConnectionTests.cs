@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ZkSync.Client;
 using ZkSync.Locks;
+using ZkSync.TestSupport;
 
 namespace ZkSync.Recipes.Tests.Locks;
 
@@ -53,6 +55,36 @@ public sealed class LockConnectionTests
         counter.Reset();
         await (await provider.AcquireAsync("orders/2", TimeSpan.FromSeconds(10))).DisposeAsync();
         Assert.Equal(0, counter.Snapshot().GetValueOrDefault("createContainer"));
+    }
+
+    [Fact]
+    public async Task AcquireAsync_ContainerReapedSinceItWasLastUsed_RetriesWithTheContainerCreateInOneRoundTrip()
+    {
+        await using var env = await LockTestEnvironment.CreateAsync();
+        await using var proxy = new FaultProxy(ZooKeeperEnsemble.GetMemberEndPoint(1));
+        var options = new ZooKeeperClientOptions { ConnectionString = proxy.Endpoint, SessionTimeout = TimeSpan.FromSeconds(10) };
+        await using var client = await ZooKeeperClient.ConnectAsync(options, cancellationToken: new CancellationTokenSource(LockTestEnvironment.Patience).Token);
+        var provider = env.NewProvider(client);
+        var lockPath = env.Root + "/orders/7";
+        await (await provider.AcquireAsync("orders/7", TimeSpan.FromSeconds(10))).DisposeAsync(); // known to exist now
+        await env.Admin.DeleteAsync(lockPath); // what the server's container reaper does to an empty lock node
+
+        // Replies take 100 ms more, so a request sent without waiting for the one before it is sure to be sent before
+        // that one's reply is read.
+        proxy.Mode = FaultMode.Delay(TimeSpan.FromMilliseconds(50));
+        using var spans = new SpanLog(lockPath);
+        await (await provider.AcquireAsync("orders/7", TimeSpan.FromSeconds(10))).DisposeAsync();
+
+        // The create finds the lock node gone (a stale hint): the retry sends the container create and the node's
+        // create together, instead of waiting for the container create first (one round trip, not two).
+        var events = spans.Events;
+        var failedCreate = events.IndexOf("stop create NoNode");
+        var containerCreated = events.IndexOf("stop createContainer ok");
+        var retried = events.IndexOf("start create", failedCreate + 1);
+        Assert.True(failedCreate >= 0 && containerCreated > failedCreate && retried > failedCreate, string.Join(", ", events));
+        Assert.True(retried < containerCreated, string.Join(", ", events));
+        Assert.Equal(1, events.Count(e => e == "stop create ok"));
+        Assert.Empty(await env.ChildrenAsync(lockPath));
     }
 
     [Fact]
@@ -156,6 +188,61 @@ public sealed class LockConnectionTests
     }
 
     /// <summary>Counts completed requests by operation, from the meter of clients it connects (only those).</summary>
+    /// <summary>
+    /// The client's request spans on one path and below it, in the order they started and stopped ("start create",
+    /// "stop create NoNode", "stop createContainer ok"…).
+    /// </summary>
+    private sealed class SpanLog : IDisposable
+    {
+        private readonly string _path;
+        private readonly ActivityListener _listener;
+        private readonly List<(bool Started, Activity Activity)> _callbacks = [];
+
+        public SpanLog(string path)
+        {
+            _path = path;
+            _listener = new ActivityListener
+            {
+                ShouldListenTo = source => source.Name == "ZkSync",
+                Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+                ActivityStarted = activity => Add(true, activity), // its tags are set after this callback
+                ActivityStopped = activity => Add(false, activity),
+            };
+            ActivitySource.AddActivityListener(_listener);
+        }
+
+        public List<string> Events
+        {
+            get
+            {
+                lock (_callbacks)
+                {
+                    return [.. _callbacks.Where(c => IsOurs(c.Activity)).Select(c => c.Started
+                        ? "start " + c.Activity.DisplayName
+                        : "stop " + c.Activity.DisplayName + " " + Outcome(c.Activity))];
+                }
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+
+        private static string Outcome(Activity activity) =>
+            activity.GetTagItem("db.response.status_code") is string code
+                ? ((ZooKeeperErrorCode)int.Parse(code, System.Globalization.CultureInfo.InvariantCulture)).ToString()
+                : "ok";
+
+        private bool IsOurs(Activity activity) =>
+            activity.GetTagItem("zookeeper.path") is string at && (at == _path || at.StartsWith(_path + "/", StringComparison.Ordinal));
+
+        private void Add(bool started, Activity activity)
+        {
+            lock (_callbacks)
+            {
+                _callbacks.Add((started, activity));
+            }
+        }
+    }
+
     private sealed class RequestCounter : IMeterFactory
     {
         private readonly MeterListener _listener = new();

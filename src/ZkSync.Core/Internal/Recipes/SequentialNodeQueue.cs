@@ -106,7 +106,14 @@ internal sealed class SequentialNodeQueue
 
         if (!createParent)
         {
-            return await EnterCoreAsync(token, data, cancellationToken, connectionWaitToken).ConfigureAwait(false);
+            var entered = await EnterCoreAsync(token, data, parentGoneReturnsNull: true, cancellationToken, connectionWaitToken).ConfigureAwait(false);
+            if (entered is not null)
+            {
+                return entered;
+            }
+
+            // The parent was there before and is gone now (the server reaps an empty container): the retry sends its
+            // container create ahead of the node's create, as for a new parent, instead of waiting for it first.
         }
 
         // Answered before the node's create (a session's requests are applied in order). NodeExists is the usual outcome;
@@ -115,7 +122,7 @@ internal sealed class SequentialNodeQueue
         parentCreate.ObserveFailure();
         try
         {
-            return await EnterCoreAsync(token, data, cancellationToken, connectionWaitToken).ConfigureAwait(false);
+            return (await EnterCoreAsync(token, data, parentGoneReturnsNull: false, cancellationToken, connectionWaitToken).ConfigureAwait(false))!;
         }
         catch
         {
@@ -130,7 +137,16 @@ internal sealed class SequentialNodeQueue
         }
     }
 
-    private async Task<QueueEnterResult> EnterCoreAsync(string token, ReadOnlyMemory<byte> data, CancellationToken cancellationToken, CancellationToken connectionWaitToken)
+    /// <summary>Creates our node and lists the parent (see <see cref="EnterAsync"/>).</summary>
+    /// <param name="token">The name token.</param>
+    /// <param name="data">The node's data.</param>
+    /// <param name="parentGoneReturnsNull">When the first create finds no parent, return null (nothing was created)
+    /// instead of creating the parent and trying again.</param>
+    /// <param name="cancellationToken">Abandons the attempt.</param>
+    /// <param name="connectionWaitToken">Abandons waiting for a connection.</param>
+    /// <returns>Our node and the listing; null only as <paramref name="parentGoneReturnsNull"/> says.</returns>
+    private async Task<QueueEnterResult?> EnterCoreAsync(string token, ReadOnlyMemory<byte> data, bool parentGoneReturnsNull,
+        CancellationToken cancellationToken, CancellationToken connectionWaitToken)
     {
         var parentRetries = 0;
         var protectionId = Guid.NewGuid();
@@ -152,6 +168,11 @@ internal sealed class SequentialNodeQueue
                 children.ObserveFailure();
                 await _cleaner.WaitWhileConnectedAsync(_cleaner.DeleteCreatedAsync(create, ParentPath, protection)).ConfigureAwait(false);
                 throw;
+            }
+            catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && parentGoneReturnsNull && parentRetries == 0)
+            {
+                children.ObserveFailure();
+                return null;
             }
             catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode && parentRetries++ < MaxParentRetries)
             {
