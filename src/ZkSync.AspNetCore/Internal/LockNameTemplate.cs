@@ -331,6 +331,12 @@ internal sealed class LockNameTemplate
         _ => Convert.ToString(value, CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// The most characters a request value may bring into a lock name. A value is the client's input: without a bound,
+    /// a body property of a megabyte would reach ZooKeeper as a node name (and every listing of its parent).
+    /// </summary>
+    public const int MaxValueLength = 256;
+
     private static string? GetValueError(LockPlaceholder placeholder, string? value)
     {
         var noun = placeholder.SourceNoun;
@@ -342,6 +348,11 @@ internal sealed class LockNameTemplate
         if (value.Length == 0)
         {
             return $"the {noun} is empty";
+        }
+
+        if (value.Length > MaxValueLength)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"the {noun} is {value.Length} characters long; at most {MaxValueLength} are allowed in a lock name");
         }
 
         foreach (var c in value)

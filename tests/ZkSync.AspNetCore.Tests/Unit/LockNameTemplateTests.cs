@@ -129,6 +129,22 @@ public sealed class LockNameTemplateTests
         Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TryBind_ValueLongerThanTheLimit_FailsSayingHowLongAndWhatIsAllowed()
+    {
+        var parsed = LockNameTemplate.Parse("/orders/{id}");
+        var longest = new string('x', LockNameTemplate.MaxValueLength);
+
+        Assert.True(Bind(parsed, new RouteValueDictionary { ["id"] = longest }, out var name, out _));
+        Assert.Equal("orders/" + longest, name);
+
+        // A request value is the client's input: one of a megabyte would otherwise reach ZooKeeper as a node name.
+        Assert.False(Bind(parsed, new RouteValueDictionary { ["id"] = longest + "y" }, out name, out var error));
+        Assert.Null(name);
+        Assert.Equal("id", error.Placeholder.Name);
+        Assert.Contains($"is {LockNameTemplate.MaxValueLength + 1} characters long; at most {LockNameTemplate.MaxValueLength}", error.Reason, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("/orders/{a}c_{b}", "_", "x")]
     public void TryBind_ValuesFormingABadSegment_Fail(string template, string a, string b)

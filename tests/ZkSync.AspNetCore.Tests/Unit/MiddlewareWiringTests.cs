@@ -160,6 +160,7 @@ public sealed class MiddlewareWiringTests
     [InlineData("/test/files/a/b", "path", "the route value contains '/'")]
     [InlineData("/test/orders/%01/work", "id", "control character")]
     [InlineData("/test/orders/_c_x/work", "id", "reserved for lock nodes")]
+    [InlineData("/test/orders/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/work", "id", "is 300 characters long; at most 256")]
     public async Task UnusableRouteValue_Answers400NamingThePlaceholder(string url, string placeholder, string reason)
     {
         await using var app = await StartControllersAppAsync();
