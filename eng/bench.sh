@@ -6,8 +6,9 @@
 #
 # For each fsync mode (ZK_FORCE_SYNC=yes/no for eng/zookeeper.sh) a fresh ensemble runs the queue-length curve
 # (N = 1, 8, 64, 256 sessions on one lock, each library in each round) into docs/benchmarks/queue-fsync-<mode>.json
-# and ZkSync's scale rows (1, 100, 10,000 locks held at once; BENCH_NAMES distinct names taken and released, default
-# 100000, then the container reaper) into docs/benchmarks/scale-fsync-<mode>.json;
+# and the scale rows of ZkSync, Curator and kazoo (1, 100, 10,000 locks held at once; BENCH_NAMES distinct names taken
+# and released, default 100000, then the container reaper; BENCH_PEER_NAMES caps a peer's names run, default
+# kazoo=10000, "" for no cap) into docs/benchmarks/scale-fsync-<mode>.json;
 # the last mode's ensemble then runs the single-point sections (client throughput, lock rows, HTTP) and the report
 # is written with the curves' charts (ScottPlot PNGs) and tables. A mode not measured keeps its earlier JSON file,
 # whose date the report shows.
@@ -16,8 +17,9 @@
 # subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
 # ZKSYNC_TEST_CONNECTION set, that running ensemble is used for one mode (give it as the second argument) and nothing
 # is started or stopped.
-# Runtime, unattended, with the defaults: about 35 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
-# about 15 s each and a few minutes of scale rows; then the single-point sections, about 6 minutes).
+# Runtime, unattended, with the defaults: about 45 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
+# about 15 s each, and the scale rows of the three libraries: 6 to 13 minutes with fsync off, more with it on; then the
+# single-point sections, about 6 minutes).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
@@ -26,6 +28,7 @@ ROW_SECONDS="${1:-10}"
 FSYNC="${2:-both}"
 ROUNDS="${3:-3}"
 NAMES="${BENCH_NAMES:-100000}"
+PEER_NAMES="${BENCH_PEER_NAMES-kazoo=10000}"
 # The names row waits for the container reaper to remove every empty parent; its default pace (10,000 a minute) would
 # take ten minutes for 100,000 names.
 export ZK_JAVA_OPTS="${ZK_JAVA_OPTS:-} -Dznode.container.maxPerMinute=1000000"
@@ -49,7 +52,7 @@ bench() { dotnet run -c Release --no-build --project benchmarks/ZkSync.Benchmark
 if [[ -n "${ZKSYNC_TEST_CONNECTION:-}" ]]; then
   [[ ${#MODES[@]} -eq 1 ]] || { echo "bench.sh: with ZKSYNC_TEST_CONNECTION, name the ensemble's fsync mode (on or off)" >&2; exit 2; }
   bench queue "$ROW_SECONDS" "${MODES[0]}" "docs/benchmarks/queue-fsync-${MODES[0]}.json" "$ROUNDS"
-  bench scale "${MODES[0]}" "docs/benchmarks/scale-fsync-${MODES[0]}.json" 1,100,10000 "$NAMES"
+  bench scale "${MODES[0]}" "docs/benchmarks/scale-fsync-${MODES[0]}.json" 1,100,10000 "$NAMES" "$PEER_NAMES"
   bench report "$ROW_SECONDS" docs/benchmarks.md "${MODES[0]}"
   exit 0
 fi
@@ -61,6 +64,6 @@ for mode in "${MODES[@]}"; do
   ZKSYNC_TEST_CONNECTION="$(bash "$ZK" up 3 | tail -n 1)"
   export ZKSYNC_TEST_CONNECTION
   bench queue "$ROW_SECONDS" "$mode" "docs/benchmarks/queue-fsync-$mode.json" "$ROUNDS"
-  bench scale "$mode" "docs/benchmarks/scale-fsync-$mode.json" 1,100,10000 "$NAMES"
+  bench scale "$mode" "docs/benchmarks/scale-fsync-$mode.json" 1,100,10000 "$NAMES" "$PEER_NAMES"
 done
 bench report "$ROW_SECONDS" docs/benchmarks.md "${MODES[-1]}"

@@ -10,8 +10,12 @@ internal static class CurveFiles
     /// <summary>One queue-curve run on one ensemble.</summary>
     public sealed record QueueRun(string Fsync, DateTimeOffset Started, double SecondsPerRow, int Rounds, List<QueueCurve.Point> Points);
 
-    /// <summary>The scale rows (held at once, names over time) on one ensemble.</summary>
-    public sealed record ScaleRun(string Fsync, DateTimeOffset Started, List<ScaleBenchmarks.HeldRow> Held, ScaleBenchmarks.NamesRun Names);
+    /// <summary>
+    /// The scale rows on one ensemble: locks held at once (every library's rows), ZkSync's names run and the peers' (none in
+    /// files from before the peers ran).
+    /// </summary>
+    public sealed record ScaleRun(string Fsync, DateTimeOffset Started, List<ScaleBenchmarks.HeldRow> Held, ScaleBenchmarks.NamesRun Names,
+        List<ScaleBenchmarks.NamesRun>? PeerNames = null);
 
     public static async Task WriteAsync<T>(string path, T run)
     {

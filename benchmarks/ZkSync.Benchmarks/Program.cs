@@ -46,17 +46,39 @@ switch (command)
 
         break;
     case "scale":
-        // Held at once and names over time: scale <fsync label> <output.json> [held counts=1,100,10000] [names=100000]
+        // Held at once and names over time, ZkSync then Curator and kazoo:
+        // scale <fsync label> <output.json> [held counts=1,100,10000] [names=100000] [peer names caps=kazoo=10000]
         {
             var label = args.Length > 1 ? args[1] : "unknown";
             var json = args.Length > 2 ? args[2] : "scale.json";
             int[] counts = args.Length > 3 ? [.. args[3].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture))] : [1, 100, 10_000];
             var names = args.Length > 4 ? long.Parse(args[4], CultureInfo.InvariantCulture) : 100_000;
+            var caps = ScaleBenchmarks.ParsePeerCaps(args.Length > 5 ? args[5] : "kazoo=10000");
             var started = DateTimeOffset.UtcNow;
             // Names first: its baseline and reaping should not include the held row's 10,000 empty parents.
             var run = await ScaleBenchmarks.RunNamesAsync(connection, names, Console.Out);
+            var peerNames = new List<ScaleBenchmarks.NamesRun>();
+            var peers = new List<string>();
+            foreach (var library in ScaleBenchmarks.PeerLibraries)
+            {
+                try
+                {
+                    peerNames.Add(await ScaleBenchmarks.RunPeerNamesAsync(library, connection, Math.Min(names, caps.GetValueOrDefault(library, names)), Console.Out));
+                    peers.Add(library);
+                }
+                catch (ZkSync.TestSupport.Peers.PeerUnavailableException e)
+                {
+                    Console.WriteLine($"{library} skipped: {e.Message}");
+                }
+            }
+
             var held = await ScaleBenchmarks.RunHeldAsync(connection, counts, Console.Out);
-            await CurveFiles.WriteAsync(json, new CurveFiles.ScaleRun(label, started, held, run));
+            foreach (var library in peers)
+            {
+                held.AddRange(await ScaleBenchmarks.RunPeerHeldAsync(library, connection, counts, Console.Out));
+            }
+
+            await CurveFiles.WriteAsync(json, new CurveFiles.ScaleRun(label, started, held, run, peerNames));
         }
 
         break;
@@ -82,7 +104,7 @@ switch (command)
         Console.WriteLine(report);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | queue [seconds] [fsync label] [output.json] [rounds] [sizes] | scale [fsync label] [output.json] [held counts] [names] | render [output.md] | report [seconds] [output.md] [fsync label]");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | queue [seconds] [fsync label] [output.json] [rounds] [sizes] | scale [fsync label] [output.json] [held counts] [names] [peer names caps] | render [output.md] | report [seconds] [output.md] [fsync label]");
         return 2;
 }
 

@@ -17,27 +17,33 @@ namespace ZkSync.Benchmarks;
 /// </summary>
 internal static partial class ScaleBenchmarks
 {
-    /// <summary>One count of locks held at once.</summary>
+    /// <summary>The library of ZkSync's own rows (older files have no library: theirs are ZkSync's).</summary>
+    public const string ZkSyncLibrary = "ZkSync";
+
+    /// <summary>One count of locks held at once by one library; a peer has no client watch count and no health check (null).</summary>
     public sealed record HeldRow(
         int Locks,
         double AcquireAllMs,
         double ClientBytesPerLock,
-        double ClientWatchesPerLock,
+        double? ClientWatchesPerLock,
         double ServerWatchesPerLock,
-        double HealthCheckP50Ms,
-        int HealthCheckJsonBytes,
-        int MaxListedLocks,
-        double ReleaseAllMs);
+        double? HealthCheckP50Ms,
+        int? HealthCheckJsonBytes,
+        int? MaxListedLocks,
+        double ReleaseAllMs,
+        string Library = ZkSyncLibrary,
+        double? ServerChildWatchesPerLock = null);
 
     /// <summary>One checkpoint of the distinct-names run.</summary>
     public sealed record NamesRow(long NamesTaken, double SegmentAcquisitionsPerSecond, long ClientBytes, long ZnodeCount);
 
     /// <summary>
-    /// The names run: its checkpoints, the ensemble's znode count before it and after the container reaper, whether the
-    /// run's root (and so every node of the run) was gone by then, and how long that took.
+    /// The names run of one library: its checkpoints, the ensemble's znode count before it and after the container reaper,
+    /// whether the run's root (and so every node of the run) was gone by then, and how long that took; when it was not,
+    /// how many nodes were left under it.
     /// </summary>
     public sealed record NamesRun(long BaselineZnodes, List<NamesRow> Checkpoints, long ZnodesAfterReaper, bool RootReaped, double ReaperSeconds, int Callers,
-        IReadOnlyDictionary<string, double>? RequestsPerName = null);
+        IReadOnlyDictionary<string, double>? RequestsPerName = null, string Library = ZkSyncLibrary, long? NodesLeft = null);
 
     /// <summary>Concurrent acquisitions while taking (and releasing) many locks.</summary>
     private const int Parallelism = 64;
@@ -84,7 +90,7 @@ internal static partial class ScaleBenchmarks
                 await (await provider.AcquireAsync("warm-up")).DisposeAsync();
                 var memoryBefore = Memory();
                 var clientWatchesBefore = client.WatchCount;
-                var serverWatchesBefore = await ServerWatchesAsync();
+                var (dataWatchesBefore, childWatchesBefore) = await ServerWatchesAsync();
 
                 var handles = new ZooKeeperLockHandle[count];
                 var started = Stopwatch.GetTimestamp();
@@ -94,7 +100,7 @@ internal static partial class ScaleBenchmarks
 
                 var memory = Memory() - memoryBefore;
                 var clientWatches = client.WatchCount - clientWatchesBefore;
-                var serverWatches = await ServerWatchesAsync() - serverWatchesBefore;
+                var (dataWatches, childWatches) = await ServerWatchesAsync();
 
                 // The health check: a few warm-up calls, then the median of 21.
                 var json = 0;
@@ -116,11 +122,11 @@ internal static partial class ScaleBenchmarks
                 await Task.WhenAll(handles.Select(h => h.DisposeAsync().AsTask()));
                 var releaseMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
                 times.Sort();
-                var row = new HeldRow(count, acquireMs, (double)memory / count, (double)clientWatches / count, (double)serverWatches / count,
-                    times[times.Count / 2], json, maxListed, releaseMs);
+                var row = new HeldRow(count, acquireMs, (double)memory / count, (double)clientWatches / count, (double)(dataWatches - dataWatchesBefore) / count,
+                    times[times.Count / 2], json, maxListed, releaseMs, ZkSyncLibrary, (double)(childWatches - childWatchesBefore) / count);
                 rows.Add(row);
-                log.WriteLine($"held {count}: acquire-all {acquireMs:0} ms, {row.ClientBytesPerLock:0} client bytes and {row.ClientWatchesPerLock:0.00} client / "
-                    + $"{row.ServerWatchesPerLock:0.00} server watches per lock, health check p50 {row.HealthCheckP50Ms:0.00} ms ({json} bytes JSON), release-all {releaseMs:0} ms");
+                log.WriteLine($"held {count} ZkSync: acquire-all {acquireMs:0} ms, {row.ClientBytesPerLock:0} client bytes and {row.ClientWatchesPerLock:0.00} client / "
+                    + $"{row.ServerWatchesPerLock:0.00} server data / {row.ServerChildWatchesPerLock:0.00} child watches per lock, health check p50 {row.HealthCheckP50Ms:0.00} ms ({json} bytes JSON), release-all {releaseMs:0} ms");
             }
             finally
             {
@@ -167,7 +173,7 @@ internal static partial class ScaleBenchmarks
             var rate = (taken - segmentStart) / Stopwatch.GetElapsedTime(started).TotalSeconds;
             var row = new NamesRow(taken, rate, Memory(), await ZnodeCountAsync());
             checkpoints.Add(row);
-            log.WriteLine($"names {taken:N0}: {rate:0} acquisitions/s in the segment, client memory {row.ClientBytes:N0} bytes, znodes {row.ZnodeCount:N0} (baseline {baseline:N0})");
+            log.WriteLine($"names {taken:N0} ZkSync: {rate:0} acquisitions/s in the segment, client memory {row.ClientBytes:N0} bytes, znodes {row.ZnodeCount:N0} (baseline {baseline:N0})");
             checkpoint *= 10;
         }
 
@@ -175,31 +181,67 @@ internal static partial class ScaleBenchmarks
         log.WriteLine("names: requests per name " + string.Join(", ", perName.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0.##}"))));
 
         // Every name's parent is a container: the reaper (znode.container.checkIntervalMs, 1 s in eng/zookeeper.sh)
-        // deletes it once empty; then "names" and the root go the same way. Waits on the root's deletion (exists watch).
+        // deletes it once empty; then "names" and the root go the same way.
+        var reaper = await AwaitReaperAsync(client, root);
+        log.WriteLine($"names ZkSync: root {(reaper.Reaped ? "reaped" : "still there")} after {reaper.Seconds:0} s, znodes {reaper.ZnodesAfter:N0} (baseline {baseline:N0})");
+        return new NamesRun(baseline, checkpoints, reaper.ZnodesAfter, reaper.Reaped, reaper.Seconds, Parallelism, perName);
+    }
+
+    private sealed record Reaper(bool Reaped, double Seconds, long ZnodesAfter, long? NodesLeft);
+
+    /// <summary>How long the reaper may remove nothing under a root before the wait for it ends (ten reaper intervals).</summary>
+    private static readonly TimeSpan s_reaperStall = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Waits for the container reaper to delete <paramref name="root"/> (an exists watch on it), up to three minutes, counting
+    /// the nodes under it once a second (its reaper interval): once that count has not fallen for <see cref="s_reaperStall"/>
+    /// (persistent nodes, which the reaper never deletes; a stat does not tell a container from a persistent node), the
+    /// wait ends. Then reads the ensemble's znode count and, if the root is still there, how many nodes it holds (itself included).
+    /// </summary>
+    private static async Task<Reaper> AwaitReaperAsync(ZooKeeperClient client, string root)
+    {
         var waited = Stopwatch.StartNew();
-        using var patience = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var reaped = false;
-        try
+        long? left = null;
+        var progressed = TimeSpan.Zero;
+        var deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watching = false;
+        while (waited.Elapsed < TimeSpan.FromMinutes(3))
         {
-            while (true)
+            if (!watching)
             {
-                var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (await client.ExistsAsync(root, _ => changed.TrySetResult(), patience.Token) is null)
+                deleted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                watching = true;
+                if (await client.ExistsAsync(root, _ => deleted.TrySetResult()) is null)
                 {
-                    reaped = true;
-                    break;
+                    return new Reaper(true, waited.Elapsed.TotalSeconds, await ZnodeCountAsync(), null);
                 }
-
-                await changed.Task.WaitAsync(patience.Token);
             }
-        }
-        catch (OperationCanceledException) when (patience.IsCancellationRequested)
-        {
+
+            long count;
+            try
+            {
+                count = await client.GetAllChildrenNumberAsync(root) + 1;
+            }
+            catch (ZooKeeperException e) when (e.Code == ZooKeeperErrorCode.NoNode)
+            {
+                return new Reaper(true, waited.Elapsed.TotalSeconds, await ZnodeCountAsync(), null);
+            }
+
+            if (left is null || count < left)
+            {
+                (left, progressed) = (count, waited.Elapsed);
+            }
+            else if (waited.Elapsed - progressed >= s_reaperStall)
+            {
+                break;
+            }
+
+            // The root's deletion, or the next reaper interval; a watch that fired re-checks the root (and watches again).
+            await Task.WhenAny(deleted.Task, Task.Delay(TimeSpan.FromSeconds(1)));
+            watching = !deleted.Task.IsCompleted;
         }
 
-        var after = await ZnodeCountAsync();
-        log.WriteLine($"names: root {(reaped ? "reaped" : "still there")} after {waited.Elapsed.TotalSeconds:0} s, znodes {after:N0} (baseline {baseline:N0})");
-        return new NamesRun(baseline, checkpoints, after, reaped, waited.Elapsed.TotalSeconds, Parallelism, perName);
+        return new Reaper(false, waited.Elapsed.TotalSeconds, await ZnodeCountAsync(), left);
     }
 
     private static long Memory()
@@ -210,18 +252,19 @@ internal static partial class ScaleBenchmarks
         return GC.GetTotalMemory(forceFullCollection: true);
     }
 
-    // Data watches (exists, getData) the ensemble holds, summed over its members ("Total watches:N" in wchs, which
-    // leaves child watches out).
-    private static async Task<long> ServerWatchesAsync()
+    // The watches the ensemble holds, summed over its members: data watches (exists, getData: "Total watches:N" in wchs,
+    // which leaves child watches out) and child watches (getChildren: mntr's zk_watch_count, which counts both, less those).
+    private static async Task<(long Data, long Child)> ServerWatchesAsync()
     {
-        long total = 0;
+        long data = 0, all = 0;
         for (var member = 1; member <= ZooKeeperEnsemble.MemberCount; member++)
         {
-            var reply = await ZooKeeperEnsemble.SendFourLetterWordAsync(ZooKeeperEnsemble.GetMemberEndPoint(member), "wchs");
-            total += long.Parse(TotalWatches().Match(reply).Groups[1].Value, CultureInfo.InvariantCulture);
+            var endPoint = ZooKeeperEnsemble.GetMemberEndPoint(member);
+            data += long.Parse(TotalWatches().Match(await ZooKeeperEnsemble.SendFourLetterWordAsync(endPoint, "wchs")).Groups[1].Value, CultureInfo.InvariantCulture);
+            all += long.Parse(WatchCount().Match(await ZooKeeperEnsemble.SendFourLetterWordAsync(endPoint, "mntr")).Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
-        return total;
+        return (data, all - data);
     }
 
     // The leader's zk_znode_count (mntr); followers apply the same transactions.
@@ -236,4 +279,7 @@ internal static partial class ScaleBenchmarks
 
     [GeneratedRegex(@"zk_znode_count\s+(\d+)")]
     private static partial Regex ZnodeCount();
+
+    [GeneratedRegex(@"zk_watch_count\s+(\d+)")]
+    private static partial Regex WatchCount();
 }

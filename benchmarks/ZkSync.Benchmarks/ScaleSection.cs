@@ -4,7 +4,10 @@ using ScottPlot;
 
 namespace ZkSync.Benchmarks;
 
-/// <summary>The scale rows' part of the report (ZkSync only): locks held at once, and distinct names over a run (with charts).</summary>
+/// <summary>
+/// The scale rows' part of the report: locks held at once and distinct names over a run, ZkSync next to Curator and kazoo
+/// (files from before the peers ran show ZkSync alone), with a chart per measure of the names run, one curve per library.
+/// </summary>
 internal static class ScaleSection
 {
     public const string StartMarker = "<!-- scale: generated from the JSON files beside the charts -->";
@@ -21,85 +24,140 @@ internal static class ScaleSection
             return "";
         }
 
-        builder.AppendLine("## Held at once: one process holding 1, 100 and 10,000 locks (ZkSync)");
+        builder.AppendLine("## Held at once: one process holding 1, 100 and 10,000 locks");
         builder.AppendLine();
-        builder.AppendLine("An app built with `AddZkSync` and the `AddZooKeeper` health check takes N distinct locks through its provider (64 at a time) and holds them; "
-            + "client memory is the managed heap after full collections, compared with the heap before (the provider already warm); watches are the client's registered "
-            + "watches and the ensemble's data watches (`wchs`, summed over the members; it leaves child watches out, and a holder that was first in line at once is "
-            + "guarded by the child watch of its listing), per held lock; the health check is `HealthCheckService.CheckHealthAsync` (median of 21 "
-            + "calls after 3 warm-ups) and its JSON is the entries' status and data serialized; release-all disposes every handle at once.");
+        builder.AppendLine("Each library takes N distinct locks, 64 at a time, and holds them. ZkSync: an app built with `AddZkSync` and the `AddZooKeeper` health check, "
+            + "through its provider; Curator: `InterProcessMutex`, kazoo: `Lock`, each in a driver process of its own (tests/peers: `CuratorScaleBench.java`, "
+            + "`kazoo_scale_bench.py`) with one session and 64 threads, each thread keeping the locks it took (an `InterProcessMutex` is released by the thread "
+            + "that acquired it) and releasing them at the end, 64 at a time where ZkSync disposes every handle at once. Every library first takes and releases one "
+            + "lock under the same root (warm-up), then memory is read before and while the N locks are held: ZkSync's managed heap after full collections; "
+            + "Curator's JVM used heap after `System.gc()`; kazoo's resident set (VmRSS, pages: coarse at small N) after `gc.collect()`. Server watches are read "
+            + "from the ensemble the same way for the three (summed over the members): data watches (exists, getData) from `wchs`, child watches (getChildren) as "
+            + "`mntr`'s `zk_watch_count` less those. Client watches and the health check (`HealthCheckService.CheckHealthAsync`, median of 21 calls after 3 "
+            + "warm-ups, its JSON the entries' status and data serialized) are ZkSync's only.");
         builder.AppendLine();
-        builder.AppendLine("| fsync | locks held | acquire-all ms | client bytes / lock | client watches / lock | server data watches / lock | health check p50 ms | health JSON bytes (MaxListedLocks) | release-all ms |");
-        builder.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        builder.AppendLine("| fsync | locks held | library | acquire-all ms | client bytes / lock | client watches / lock | server data watches / lock | server child watches / lock | health check p50 ms | health JSON bytes (MaxListedLocks) | release-all ms |");
+        builder.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
         {
-            foreach (var row in run.Held)
+            foreach (var row in run.Held.OrderBy(r => r.Locks).ThenBy(r => LibraryIndex(r.Library)))
             {
+                var health = row.HealthCheckJsonBytes is { } bytes ? string.Create(CultureInfo.InvariantCulture, $"{bytes:N0} ({row.MaxListedLocks})") : "n/a";
                 builder.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {run.Fsync} | {row.Locks:N0} | {row.AcquireAllMs:N0} | {row.ClientBytesPerLock:N0} | {row.ClientWatchesPerLock:0.00} | {row.ServerWatchesPerLock:0.00} | "
-                    + $"{row.HealthCheckP50Ms:0.00} | {row.HealthCheckJsonBytes:N0} ({row.MaxListedLocks}) | {row.ReleaseAllMs:N0} |");
+                    $"| {run.Fsync} | {row.Locks:N0} | {Library(row.Library)} | {row.AcquireAllMs:N0} | {row.ClientBytesPerLock:N0} | {Format(row.ClientWatchesPerLock, "0.00")} | "
+                    + $"{row.ServerWatchesPerLock:0.00} | {Format(row.ServerChildWatchesPerLock, "0.00")} | {Format(row.HealthCheckP50Ms, "0.00")} | {health} | {row.ReleaseAllMs:N0} |");
             }
         }
 
         builder.AppendLine();
-        builder.AppendLine("## Names over time: distinct lock names taken and released by one app (ZkSync)");
+        builder.AppendLine("A ZkSync holder that was first in line at once is guarded by the child watch of its listing (on the lock's parent) and sends no exists; "
+            + "Curator and kazoo set no watch while they hold a lock (they watch only the node ahead while they wait).");
         builder.AppendLine();
-        builder.AppendLine("One provider, 64 callers, each acquisition on a name never used before (`names/<i>`), released at once; a checkpoint at each power of ten "
-            + "gives the throughput of the segment since the last one, the client's managed heap after full collections, and the ensemble's znode count (`mntr`). "
-            + "After the run, the container reaper (`znode.container.checkIntervalMs` = 1 s in eng/zookeeper.sh) removes the empty parents bottom-up; the last column "
-            + "says whether the run's root (and with it every node of the run) was gone, when, and the ensemble's znode count then (other runs' leftovers being reaped "
-            + "meanwhile move it too).");
+        builder.AppendLine("## Names over time: distinct lock names taken and released by one app");
+        builder.AppendLine();
+        builder.AppendLine("One session and 64 callers per library (ZkSync: one provider; Curator and kazoo: 64 threads on one `CuratorFramework` / `KazooClient`, "
+            + "kazoo on its threading handler, the threads sharing the GIL), each acquisition on a name never used before (`names/<i>`), released at once; "
+            + "ZkSync runs first, then Curator, then kazoo, each under a root of its own. A checkpoint at each power of ten gives the throughput of the segment since "
+            + "the last one, the client's memory (as for the held row: ZkSync's managed heap, Curator's used JVM heap, kazoo's resident set, so compare each "
+            + "library's curve with itself) and the ensemble's znode count (`mntr`). After the run, the container reaper (`znode.container.checkIntervalMs` = 1 s "
+            + "in eng/zookeeper.sh) removes empty containers bottom-up; the last column says whether the run's root (and with it every node of the run) was gone, "
+            + "when, and the ensemble's znode count then. ZkSync's and Curator's lock parents are containers; kazoo's `Lock` creates persistent parents, "
+            + "which the reaper never removes. The wait for the root's deletion lasts up to three minutes and ends early once the count of nodes under it "
+            + "has not fallen for 10 s (ten reaper intervals); nodes still there then are counted, and deleted before the next run.");
         builder.AppendLine();
         var plotNames = Path.Combine(imageDirectory, "names-throughput.png");
         var plotMemory = Path.Combine(imageDirectory, "names-memory.png");
-        PlotNames(runs, plotNames, "Distinct names: acquisitions per second", "acquisitions/s", r => r.SegmentAcquisitionsPerSecond);
-        PlotNames(runs, plotMemory, "Distinct names: client managed heap", "MB", r => r.ClientBytes / 1e6);
+        PlotNames(runs, plotNames, "Distinct names: acquisitions per second", "acquisitions/s", r => r.SegmentAcquisitionsPerSecond, logarithmic: false);
+        PlotNames(runs, plotMemory, "Distinct names: client memory (log scale)", "MB", r => r.ClientBytes / 1e6, logarithmic: true);
         builder.AppendLine(CultureInfo.InvariantCulture, $"![Distinct names: acquisitions per second]({imageLink}/names-throughput.png)");
-        builder.AppendLine(CultureInfo.InvariantCulture, $"![Distinct names: client managed heap]({imageLink}/names-memory.png)");
+        builder.AppendLine(CultureInfo.InvariantCulture, $"![Distinct names: client memory]({imageLink}/names-memory.png)");
         builder.AppendLine();
-        builder.AppendLine("| fsync | names taken | acquisitions/s (segment) | client heap MB | znodes (baseline) | after the run: root reaped, seconds, znodes |");
-        builder.AppendLine("|---|---:|---:|---:|---:|---:|");
+        builder.AppendLine("| fsync | library | names taken | acquisitions/s (segment) | client memory MB | znodes (baseline) | after the run: root reaped, seconds, znodes |");
+        builder.AppendLine("|---|---|---:|---:|---:|---:|---|");
         foreach (var run in runs)
         {
-            var names = run.Names;
-            for (var i = 0; i < names.Checkpoints.Count; i++)
+            var planned = run.Names.Checkpoints.Count == 0 ? 0 : run.Names.Checkpoints[^1].NamesTaken;
+            foreach (var names in NamesRuns(run))
             {
-                var row = names.Checkpoints[i];
-                var after = i == names.Checkpoints.Count - 1
-                    ? string.Create(CultureInfo.InvariantCulture, $"{(names.RootReaped ? "yes" : "no")}, {names.ReaperSeconds:0} s, {names.ZnodesAfterReaper:N0}")
-                    : "";
-                builder.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {run.Fsync} | {row.NamesTaken:N0} | {row.SegmentAcquisitionsPerSecond:N0} | {row.ClientBytes / 1e6:0.0} | {row.ZnodeCount:N0} ({names.BaselineZnodes:N0}) | {after} |");
+                var taken = names.Checkpoints.Count == 0 ? 0 : names.Checkpoints[^1].NamesTaken;
+                var library = Library(names.Library) + (taken < planned ? string.Create(CultureInfo.InvariantCulture, $" (capped at {taken:N0})") : "");
+                for (var i = 0; i < names.Checkpoints.Count; i++)
+                {
+                    var row = names.Checkpoints[i];
+                    var after = i == names.Checkpoints.Count - 1 ? After(names) : "";
+                    builder.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {run.Fsync} | {library} | {row.NamesTaken:N0} | {row.SegmentAcquisitionsPerSecond:N0} | {row.ClientBytes / 1e6:0.0} | {row.ZnodeCount:N0} ({names.BaselineZnodes:N0}) | {after} |");
+                }
             }
         }
 
         builder.AppendLine();
-        builder.AppendLine("The per-name hints the provider keeps (lock parents known to exist, names a zero-timeout try found held) are bounded sets that start over when full "
-            + "(4,096 paths each); `LockScaleTests` (tests/ZkSync.Recipes.Tests) asserts the bound, and that 300 names taken and released leave no node (the root reaped) and no watch behind.");
+        builder.AppendLine("The peers' names runs are capped where a library is too slow for the whole run to stay within minutes (`BENCH_PEER_NAMES` in eng/bench.sh; "
+            + "the library column says so). The per-name hints ZkSync's provider keeps (lock parents known to exist, names a zero-timeout try found held) are bounded "
+            + "sets that start over when full (4,096 paths each); `LockScaleTests` (tests/ZkSync.Recipes.Tests) asserts the bound, and that 300 names taken and "
+            + "released leave no node (the root reaped) and no watch behind.");
         builder.AppendLine();
         return builder.ToString();
     }
 
-    private static void PlotNames(IReadOnlyList<CurveFiles.ScaleRun> runs, string file, string title, string axis, Func<ScaleBenchmarks.NamesRow, double> value)
+    private static IEnumerable<ScaleBenchmarks.NamesRun> NamesRuns(CurveFiles.ScaleRun run) => [run.Names, .. run.PeerNames ?? []];
+
+    private static string After(ScaleBenchmarks.NamesRun names) => names.RootReaped
+        ? string.Create(CultureInfo.InvariantCulture, $"yes, {names.ReaperSeconds:0} s, {names.ZnodesAfterReaper:N0}")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"no, {names.ReaperSeconds:0} s, {names.ZnodesAfterReaper:N0} ({names.NodesLeft:N0} nodes left under the root, nothing reaped for 10 s)");
+
+    private static int LibraryIndex(string library) => Array.IndexOf(QueueCurve.Libraries, library) is var index and >= 0 ? index : QueueCurve.Libraries.Length;
+
+    private static string Library(string library) => library switch
+    {
+        "curator" => "Curator",
+        _ => library,
+    };
+
+    private static string Format(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>One line per library and fsync mode (solid: fsync on, dashed: off), names taken on a log₁₀ axis (and the value too, if <paramref name="logarithmic"/>).</summary>
+    private static void PlotNames(IReadOnlyList<CurveFiles.ScaleRun> runs, string file, string title, string axis, Func<ScaleBenchmarks.NamesRow, double> value, bool logarithmic)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
+        var values = new List<double>();
         foreach (var run in runs)
         {
-            var rows = run.Names.Checkpoints;
-            var line = plot.Add.Scatter(rows.Select(r => Math.Log10(r.NamesTaken)).ToArray(), rows.Select(value).ToArray());
-            line.Color = palette.GetColor(0);
-            line.LineWidth = 2;
-            line.MarkerSize = 7;
-            line.LinePattern = run.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
-            line.LegendText = $"ZkSync (fsync {run.Fsync})";
+            foreach (var names in NamesRuns(run))
+            {
+                var rows = names.Checkpoints;
+                var ys = rows.Select(value).ToArray();
+                values.AddRange(ys);
+                var line = plot.Add.Scatter(rows.Select(r => Math.Log10(r.NamesTaken)).ToArray(), logarithmic ? [.. ys.Select(Math.Log10)] : ys);
+                line.Color = palette.GetColor(LibraryIndex(names.Library));
+                line.LineWidth = 2;
+                line.MarkerSize = 7;
+                line.LinePattern = run.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
+                line.LegendText = $"{Library(names.Library)} (fsync {run.Fsync})";
+            }
         }
 
-        var ticks = runs.SelectMany(r => r.Names.Checkpoints).Select(r => r.NamesTaken).Distinct().Order().ToArray();
+        var ticks = runs.SelectMany(NamesRuns).SelectMany(r => r.Checkpoints).Select(r => r.NamesTaken).Distinct().Order().ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
             [.. ticks.Select(n => Math.Log10(n))], [.. ticks.Select(n => n.ToString("N0", CultureInfo.InvariantCulture))]);
         plot.Axes.AutoScale();
-        plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top * 1.1);
+        if (logarithmic)
+        {
+            // Decades from below the smallest value to above the largest, labelled with the values themselves.
+            var low = (int)Math.Floor(Math.Log10(values.Where(v => v > 0).DefaultIfEmpty(1).Min()));
+            var high = (int)Math.Ceiling(Math.Log10(values.Where(v => v > 0).DefaultIfEmpty(1).Max()));
+            var decades = Enumerable.Range(low, Math.Max(1, high - low) + 1).ToArray();
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                [.. decades.Select(d => (double)d)], [.. decades.Select(d => Math.Pow(10, d).ToString("0.###", CultureInfo.InvariantCulture))]);
+            plot.Axes.SetLimitsY(decades[0], decades[^1]);
+        }
+        else
+        {
+            plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top * 1.1);
+        }
+
         plot.Title(title);
         plot.XLabel("distinct names taken so far");
         plot.YLabel(axis);

@@ -1,4 +1,7 @@
+using System.Globalization;
 using Xunit;
+using ZkSync.Client;
+using ZkSync.TestSupport;
 using ZkSync.TestSupport.Peers;
 
 namespace ZkSync.Recipes.Tests.Peers;
@@ -81,6 +84,65 @@ public sealed class PeerBenchmarksTests
             mark => { lock (marks) { marks.Add(mark); } }, TestContext.Current.CancellationToken);
 
         AssertQueueRow("kazoo", result, marks);
+    }
+
+    [Theory]
+    [InlineData("curator")]
+    [InlineData("kazoo")]
+    public async Task PeerScaleDriver_HoldReleaseAndNames_HoldsEveryLockUntilReleased(string library)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var root = $"/zksync-tests/peer-scale-{Guid.NewGuid():N}";
+        await using var client = await ZooKeeperClient.ConnectAsync(new ZooKeeperClientOptions { ConnectionString = PeerScenario.ConnectionString }, cancellationToken: ct);
+        try
+        {
+            await using var driver = library == "curator"
+                ? await PeerScaleDriver.StartCuratorAsync(PeerScenario.ConnectionString, ct)
+                : await PeerScaleDriver.StartKazooAsync(PeerScenario.ConnectionString, ct);
+
+            await driver.HoldAsync(root + "/held", 5, 2, ct);
+
+            for (var i = 0; i < 5; i++)
+            {
+                Assert.Single(await client.GetChildrenAsync(root + "/held/lock-" + i.ToString(CultureInfo.InvariantCulture), cancellationToken: ct));
+            }
+
+            Assert.True(await driver.MemoryAsync(ct) > 0);
+            await driver.ReleaseAsync(5, ct);
+            Assert.Equal(0, await LockNodesAsync(client, root + "/held"));
+
+            await driver.TakeNamesAsync(root + "/names", 0, 10, 4, ct);
+            Assert.Equal(0, await LockNodesAsync(client, root + "/names"));
+            await Assert.ThrowsAsync<PeerCommandException>(() => driver.ReleaseAsync(5, ct));
+        }
+        finally
+        {
+            await ZooKeeperTree.DeleteAsync(client, root, CancellationToken.None);
+        }
+    }
+
+    // The lock nodes under each name of a parent (a Curator parent the container reaper removed counts none).
+    private static async Task<int> LockNodesAsync(ZooKeeperClient client, string parent)
+    {
+        var count = 0;
+        foreach (var name in await ChildrenAsync(client, parent))
+        {
+            count += (await ChildrenAsync(client, parent + "/" + name)).Count;
+        }
+
+        return count;
+    }
+
+    private static async Task<IReadOnlyList<string>> ChildrenAsync(ZooKeeperClient client, string path)
+    {
+        try
+        {
+            return await client.GetChildrenAsync(path, cancellationToken: TestContext.Current.CancellationToken);
+        }
+        catch (ZooKeeperException e) when (e.Code == ZooKeeperErrorCode.NoNode)
+        {
+            return [];
+        }
     }
 
     private static void AssertQueueRow(string peer, PeerBenchmarkResult result, List<string> marks)

@@ -72,7 +72,8 @@ public final class CuratorLockBench {
         System.exit(exitCode);
     }
 
-    private static CuratorFramework connect(String connectString) throws InterruptedException {
+    /** One session as every Curator driver opens it (CuratorScaleBench too); throws if not connected within 15 s. */
+    static CuratorFramework connect(String connectString) throws InterruptedException {
         CuratorFramework client = CuratorFrameworkFactory.builder()
                 .connectString(connectString)
                 .sessionTimeoutMs(30000)
