@@ -36,6 +36,12 @@ internal static class ScaleSection
             + "`mntr`'s `zk_watch_count` less those. Client watches and the health check (`HealthCheckService.CheckHealthAsync`, median of 21 calls after 3 "
             + "warm-ups, its JSON the entries' status and data serialized) are ZkSync's only.");
         builder.AppendLine();
+        Directory.CreateDirectory(imageDirectory);
+        Plot(HeldSeries(runs, r => r.AcquireAllMs), Path.Combine(imageDirectory, "held-acquire.png"), "Held at once: time to acquire them all (log scale)", HeldAxis, "ms", logarithmic: true);
+        Plot(HeldSeries(runs, r => r.ClientBytesPerLock), Path.Combine(imageDirectory, "held-memory.png"), "Held at once: client memory per held lock (log scale)", HeldAxis, "bytes", logarithmic: true);
+        builder.AppendLine(CultureInfo.InvariantCulture, $"![Held at once: time to acquire them all]({imageLink}/held-acquire.png)");
+        builder.AppendLine(CultureInfo.InvariantCulture, $"![Held at once: client memory per held lock]({imageLink}/held-memory.png)");
+        builder.AppendLine();
         builder.AppendLine("| fsync | locks held | library | acquire-all ms | client bytes / lock | client watches / lock | server data watches / lock | server child watches / lock | health check p50 ms | health JSON bytes (MaxListedLocks) | release-all ms |");
         builder.AppendLine("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var run in runs)
@@ -67,8 +73,8 @@ internal static class ScaleSection
         builder.AppendLine();
         var plotNames = Path.Combine(imageDirectory, "names-throughput.png");
         var plotMemory = Path.Combine(imageDirectory, "names-memory.png");
-        PlotNames(runs, plotNames, "Distinct names: acquisitions per second", "acquisitions/s", r => r.SegmentAcquisitionsPerSecond, logarithmic: false);
-        PlotNames(runs, plotMemory, "Distinct names: client memory (log scale)", "MB", r => r.ClientBytes / 1e6, logarithmic: true);
+        Plot(NamesSeries(runs, r => r.SegmentAcquisitionsPerSecond), plotNames, "Distinct names: acquisitions per second", NamesAxis, "acquisitions/s", logarithmic: false);
+        Plot(NamesSeries(runs, r => r.ClientBytes / 1e6), plotMemory, "Distinct names: client memory (log scale)", NamesAxis, "MB", logarithmic: true);
         builder.AppendLine(CultureInfo.InvariantCulture, $"![Distinct names: acquisitions per second]({imageLink}/names-throughput.png)");
         builder.AppendLine(CultureInfo.InvariantCulture, $"![Distinct names: client memory]({imageLink}/names-memory.png)");
         builder.AppendLine();
@@ -100,6 +106,9 @@ internal static class ScaleSection
         return builder.ToString();
     }
 
+    private const string HeldAxis = "locks held at once";
+    private const string NamesAxis = "distinct names taken so far";
+
     private static IEnumerable<ScaleBenchmarks.NamesRun> NamesRuns(CurveFiles.ScaleRun run) => [run.Names, .. run.PeerNames ?? []];
 
     private static string After(ScaleBenchmarks.NamesRun names) => names.RootReaped
@@ -117,40 +126,49 @@ internal static class ScaleSection
 
     private static string Format(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
-    /// <summary>One line per library and fsync mode (solid: fsync on, dashed: off), names taken on a log₁₀ axis (and the value too, if <paramref name="logarithmic"/>).</summary>
-    private static void PlotNames(IReadOnlyList<CurveFiles.ScaleRun> runs, string file, string title, string axis, Func<ScaleBenchmarks.NamesRow, double> value, bool logarithmic)
+    /// <summary>One curve of a chart: a library in one fsync mode, its points in order.</summary>
+    private sealed record Series(string Library, string Fsync, IReadOnlyList<(double X, double Y)> Points);
+
+    private static IEnumerable<Series> NamesSeries(IReadOnlyList<CurveFiles.ScaleRun> runs, Func<ScaleBenchmarks.NamesRow, double> value) =>
+        runs.SelectMany(run => NamesRuns(run).Select(names => new Series(names.Library, run.Fsync, [.. names.Checkpoints.Select(r => ((double)r.NamesTaken, value(r)))])));
+
+    private static IEnumerable<Series> HeldSeries(IReadOnlyList<CurveFiles.ScaleRun> runs, Func<ScaleBenchmarks.HeldRow, double> value) =>
+        runs.SelectMany(run => run.Held.GroupBy(r => r.Library).OrderBy(g => LibraryIndex(g.Key))
+            .Select(g => new Series(g.Key, run.Fsync, [.. g.OrderBy(r => r.Locks).Select(r => ((double)r.Locks, value(r)))])));
+
+    /// <summary>
+    /// One line per library (its colour as in the queue charts) and fsync mode (solid: fsync on, dashed: off), x on a log₁₀
+    /// axis labelled with the counts, and y too if <paramref name="logarithmic"/>.
+    /// </summary>
+    private static void Plot(IEnumerable<Series> series, string file, string title, string xLabel, string yLabel, bool logarithmic)
     {
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
-        var values = new List<double>();
-        foreach (var run in runs)
+        var all = series.ToList();
+        foreach (var curve in all)
         {
-            foreach (var names in NamesRuns(run))
-            {
-                var rows = names.Checkpoints;
-                var ys = rows.Select(value).ToArray();
-                values.AddRange(ys);
-                var line = plot.Add.Scatter(rows.Select(r => Math.Log10(r.NamesTaken)).ToArray(), logarithmic ? [.. ys.Select(Math.Log10)] : ys);
-                line.Color = palette.GetColor(LibraryIndex(names.Library));
-                line.LineWidth = 2;
-                line.MarkerSize = 7;
-                line.LinePattern = run.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
-                line.LegendText = $"{Library(names.Library)} (fsync {run.Fsync})";
-            }
+            var ys = curve.Points.Select(p => logarithmic ? Math.Log10(p.Y) : p.Y).ToArray();
+            var line = plot.Add.Scatter(curve.Points.Select(p => Math.Log10(p.X)).ToArray(), ys);
+            line.Color = palette.GetColor(LibraryIndex(curve.Library));
+            line.LineWidth = 2;
+            line.MarkerSize = 7;
+            line.LinePattern = curve.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
+            line.LegendText = $"{Library(curve.Library)} (fsync {curve.Fsync})";
         }
 
-        var ticks = runs.SelectMany(NamesRuns).SelectMany(r => r.Checkpoints).Select(r => r.NamesTaken).Distinct().Order().ToArray();
+        var ticks = all.SelectMany(c => c.Points).Select(p => p.X).Distinct().Order().ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            [.. ticks.Select(n => Math.Log10(n))], [.. ticks.Select(n => n.ToString("N0", CultureInfo.InvariantCulture))]);
+            [.. ticks.Select(Math.Log10)], [.. ticks.Select(n => n.ToString("N0", CultureInfo.InvariantCulture))]);
         plot.Axes.AutoScale();
         if (logarithmic)
         {
             // Decades from below the smallest value to above the largest, labelled with the values themselves.
-            var low = (int)Math.Floor(Math.Log10(values.Where(v => v > 0).DefaultIfEmpty(1).Min()));
-            var high = (int)Math.Ceiling(Math.Log10(values.Where(v => v > 0).DefaultIfEmpty(1).Max()));
+            var values = all.SelectMany(c => c.Points).Select(p => p.Y).Where(v => v > 0).DefaultIfEmpty(1).ToArray();
+            var low = (int)Math.Floor(Math.Log10(values.Min()));
+            var high = (int)Math.Ceiling(Math.Log10(values.Max()));
             var decades = Enumerable.Range(low, Math.Max(1, high - low) + 1).ToArray();
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-                [.. decades.Select(d => (double)d)], [.. decades.Select(d => Math.Pow(10, d).ToString("0.###", CultureInfo.InvariantCulture))]);
+                [.. decades.Select(d => (double)d)], [.. decades.Select(d => Math.Pow(10, d).ToString("#,0.###", CultureInfo.InvariantCulture))]);
             plot.Axes.SetLimitsY(decades[0], decades[^1]);
         }
         else
@@ -159,8 +177,8 @@ internal static class ScaleSection
         }
 
         plot.Title(title);
-        plot.XLabel("distinct names taken so far");
-        plot.YLabel(axis);
+        plot.XLabel(xLabel);
+        plot.YLabel(yLabel);
         plot.ShowLegend(Edge.Right);
         plot.SavePng(file, 820, 440);
     }
