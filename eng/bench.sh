@@ -8,7 +8,9 @@
 # (N = 1, 8, 64, 256 sessions on one lock, each library in each round) into docs/benchmarks/queue-fsync-<mode>.json
 # and the scale rows of ZkSync, Curator and kazoo (1, 100, 10,000 locks held at once; BENCH_NAMES distinct names taken
 # and released, default 100000, then the container reaper; BENCH_PEER_NAMES caps a peer's names run, default
-# kazoo=10000, "" for no cap) into docs/benchmarks/scale-fsync-<mode>.json;
+# kazoo=10000, "" for no cap) into docs/benchmarks/scale-fsync-<mode>.json, and the reconnect storm (the leader
+# restarted under 50 sessions holding 1,000 watches each, each library in each round) into
+# docs/benchmarks/storm-fsync-<mode>.json;
 # the last mode's ensemble then runs the single-point sections (client throughput, lock rows, HTTP) and the report
 # is written with the curves' charts (ScottPlot PNGs) and tables. A mode not measured keeps its earlier JSON file,
 # whose date the report shows.
@@ -17,9 +19,9 @@
 # subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
 # ZKSYNC_TEST_CONNECTION set, that running ensemble is used for one mode (give it as the second argument) and nothing
 # is started or stopped.
-# Runtime, unattended, with the defaults: about 45 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
+# Runtime, unattended, with the defaults: about 55 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
 # about 15 s each, and the scale rows of the three libraries: 6 to 13 minutes with fsync off, more with it on; then the
-# single-point sections, about 6 minutes).
+# reconnect storm, 3 rounds of about 100 s; then the single-point sections, about 6 minutes).
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
@@ -53,6 +55,9 @@ if [[ -n "${ZKSYNC_TEST_CONNECTION:-}" ]]; then
   [[ ${#MODES[@]} -eq 1 ]] || { echo "bench.sh: with ZKSYNC_TEST_CONNECTION, name the ensemble's fsync mode (on or off)" >&2; exit 2; }
   bench queue "$ROW_SECONDS" "${MODES[0]}" "docs/benchmarks/queue-fsync-${MODES[0]}.json" "$ROUNDS"
   bench scale "${MODES[0]}" "docs/benchmarks/scale-fsync-${MODES[0]}.json" 1,100,10000 "$NAMES" "$PEER_NAMES"
+  # The storm restarts a member: only an ensemble eng/zookeeper.sh started from ZK_STATE_DIR.
+  bench storm "${MODES[0]}" "docs/benchmarks/storm-fsync-${MODES[0]}.json" "$ROUNDS" \
+    || echo "bench.sh: reconnect storm failed; the report keeps its earlier JSON file" >&2
   bench report "$ROW_SECONDS" docs/benchmarks.md "${MODES[0]}"
   exit 0
 fi
@@ -65,5 +70,7 @@ for mode in "${MODES[@]}"; do
   export ZKSYNC_TEST_CONNECTION
   bench queue "$ROW_SECONDS" "$mode" "docs/benchmarks/queue-fsync-$mode.json" "$ROUNDS"
   bench scale "$mode" "docs/benchmarks/scale-fsync-$mode.json" 1,100,10000 "$NAMES" "$PEER_NAMES"
+  bench storm "$mode" "docs/benchmarks/storm-fsync-$mode.json" "$ROUNDS" \
+    || echo "bench.sh: reconnect storm failed with fsync $mode; the report keeps its earlier JSON file" >&2
 done
 bench report "$ROW_SECONDS" docs/benchmarks.md "${MODES[-1]}"

@@ -6,7 +6,7 @@ var connection = Environment.GetEnvironmentVariable("ZKSYNC_TEST_CONNECTION") is
     ? value
     : "127.0.0.1:22181,127.0.0.1:22182,127.0.0.1:22183";
 var command = args.Length > 0 ? args[0] : "client";
-var seconds = args.Length > 1 && command is not ("render" or "scale") ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+var seconds = args.Length > 1 && command is not ("render" or "scale" or "storm") ? double.Parse(args[1], CultureInfo.InvariantCulture) : 10;
 
 switch (command)
 {
@@ -82,6 +82,20 @@ switch (command)
         }
 
         break;
+    case "storm":
+        // The reconnect storm: storm <fsync label> <output.json> [rounds=3] [sessions M=50] [watches W=1000]
+        {
+            var label = args.Length > 1 ? args[1] : "unknown";
+            var json = args.Length > 2 ? args[2] : "storm.json";
+            var rounds = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 3;
+            var sessions = args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 50;
+            var watches = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 1000;
+            var started = DateTimeOffset.UtcNow;
+            var points = await StormBenchmark.RunAsync(connection, sessions, watches, rounds, Console.Out);
+            await CurveFiles.WriteAsync(json, new StormBenchmark.StormRun(label, started, sessions, watches, rounds, points));
+        }
+
+        break;
     case "render":
         // Redraws the queue curve's charts and tables from docs/benchmarks/queue-fsync-*.json into the report.
         {
@@ -92,6 +106,8 @@ switch (command)
                 QueueSection.Render(await QueueSection.ReadRunsAsync(directory), directory, "benchmarks"));
             markdown = QueueSection.Splice(markdown, ScaleSection.StartMarker, ScaleSection.EndMarker,
                 ScaleSection.Render(await ScaleSection.ReadRunsAsync(directory), directory, "benchmarks"));
+            markdown = QueueSection.Splice(markdown, StormSection.StartMarker, StormSection.EndMarker,
+                StormSection.Render(await StormSection.ReadRunsAsync(directory), directory, "benchmarks"));
             await File.WriteAllTextAsync(target, markdown);
         }
 
@@ -104,7 +120,7 @@ switch (command)
         Console.WriteLine(report);
         break;
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | queue [seconds] [fsync label] [output.json] [rounds] [sizes] | scale [fsync label] [output.json] [held counts] [names] [peer names caps] | render [output.md] | report [seconds] [output.md] [fsync label]");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'. Use: client [seconds] | locks [seconds] | http [seconds] | queue [seconds] [fsync label] [output.json] [rounds] [sizes] | scale [fsync label] [output.json] [held counts] [names] [peer names caps] | storm [fsync label] [output.json] [rounds] [sessions] [watches] | render [output.md] | report [seconds] [output.md] [fsync label]");
         return 2;
 }
 

@@ -37,6 +37,10 @@ internal static class Report
         builder.Append(ScaleSection.Render(await ScaleSection.ReadRunsAsync(curves), curves, "benchmarks"));
         builder.AppendLine(ScaleSection.EndMarker);
         builder.AppendLine();
+        builder.AppendLine(StormSection.StartMarker);
+        builder.Append(StormSection.Render(await StormSection.ReadRunsAsync(curves), curves, "benchmarks"));
+        builder.AppendLine(StormSection.EndMarker);
+        builder.AppendLine();
         builder.AppendLine(CultureInfo.InvariantCulture, $"## Client throughput: 1,000 requests in flight on one session, {duration.TotalSeconds:0} s per row");
         builder.AppendLine();
         builder.AppendLine("| operation | client | ops/s | bytes allocated per op |");

@@ -41,6 +41,62 @@ public sealed class ReconnectTests
     }
 
     [Fact]
+    public async Task ConnectionDropped_WatchesInSeveralSetWatchesBatches_EachFiresExactlyOnce()
+    {
+        // The reconnect storm benchmark relies on this: every watch is re-registered after a reconnect and fires once.
+        // 300 nodes with 450-character names, a data and an exists watch on each: about 270 KB of paths, so SetWatches
+        // goes out in three batches.
+        const int Nodes = 300;
+        await using var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(10));
+        await using var other = await TestClients.ConnectAsync();
+        await using var root = await TestClients.CreateRootAsync(other, "reconnect-many");
+        var paths = Enumerable.Range(0, Nodes).Select(i => root[$"n{i:D3}-{new string('x', 450)}"]).ToArray();
+        await Task.WhenAll(paths.Select(path => other.CreateAsync(path, ReadOnlyMemory<byte>.Empty)));
+        await client.SyncAsync(root.Path);
+        var dataFires = new int[Nodes];
+        var existsFires = new int[Nodes];
+        var childFires = 0;
+        var others = 0;
+        var allFired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pending = (2 * Nodes) + 1;
+        void Fired(ref int counter, ZooKeeperWatchEvent e, ZooKeeperEventType expected)
+        {
+            if (e.Type != expected)
+            {
+                Interlocked.Increment(ref others);
+            }
+            else if (Interlocked.Increment(ref counter) == 1 && Interlocked.Decrement(ref pending) == 0)
+            {
+                allFired.TrySetResult();
+            }
+        }
+
+        await Task.WhenAll(paths.Select((path, i) => (Task)client.GetDataAsync(path, e => Fired(ref dataFires[i], e, ZooKeeperEventType.NodeDataChanged)))
+            .Concat(paths.Select((path, i) => (Task)client.ExistsAsync(path, e => Fired(ref existsFires[i], e, ZooKeeperEventType.NodeDataChanged))))
+            .Append(client.GetChildrenAsync(root.Path, e => Fired(ref childFires, e, ZooKeeperEventType.NodeChildrenChanged))));
+        var states = Channel.CreateUnbounded<ZooKeeperSessionState>();
+        client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
+
+        await SessionKiller.DropConnectionAsync(client, TestContext.Current.CancellationToken);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Suspended);
+        await WaitForStateAsync(states, ZooKeeperSessionState.Reconnected);
+        await Task.WhenAll(paths.Select(path => other.SetDataAsync(path, "changed"u8.ToArray())));
+        await other.CreateAsync(root["child"], ReadOnlyMemory<byte>.Empty);
+        await allFired.Task.WaitAsync(EventTimeout);
+
+        // Events are delivered in order: once a later watch fired, a second notification for any of the changes
+        // above would have been delivered before it.
+        var fence = new TaskCompletionSource<ZooKeeperWatchEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Assert.Null(await client.ExistsAsync(root["fence"], e => fence.TrySetResult(e)));
+        await other.CreateAsync(root["fence"], ReadOnlyMemory<byte>.Empty);
+        Assert.Equal(ZooKeeperEventType.NodeCreated, (await fence.Task.WaitAsync(EventTimeout)).Type);
+        Assert.All(dataFires, count => Assert.Equal(1, count));
+        Assert.All(existsFires, count => Assert.Equal(1, count));
+        Assert.Equal(1, childFires);
+        Assert.Equal(0, others);
+    }
+
+    [Fact]
     public async Task SessionExpired_RenewedSessionLeftIdle_KeepsPingingAndNeverSuspends()
     {
         // F4: a ping queued when a connection died must not stop the next session's pings. With trust timed from
