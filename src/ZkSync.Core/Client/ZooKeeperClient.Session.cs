@@ -323,10 +323,10 @@ public sealed partial class ZooKeeperClient : IConnectionOwner
                 var delay = 0;
                 if (failuresInRow > 0)
                 {
-                    // Exponential, jittered and capped, even after an instant refusal, so a down ensemble never becomes a
-                    // tight loop; never past the session's local expiry, so Expired is reported on time.
+                    // Exponential (doubling once per round of the hosts), jittered and capped, even after an instant refusal, so a
+                    // down ensemble never becomes a tight loop; never past the session's local expiry, so Expired is reported on time.
                     var alive = Interlocked.Read(ref _sessionId) != 0 ? _negotiatedTimeoutMs : 0;
-                    delay = ReconnectBackoff.NextDelayMs(failuresInRow, ReconnectBackoff.CapMs(alive), Random.Shared);
+                    delay = ReconnectBackoff.NextDelayMs(failuresInRow, hosts.Length, ReconnectBackoff.CapMs(alive), Random.Shared);
                     if (alive > 0)
                     {
                         delay = (int)Math.Min(delay, MsUntilLocalExpiry());

@@ -24,11 +24,11 @@ public sealed class ReconnectBackoffTests
             var ceiling = (int)Math.Min(ReconnectBackoff.MaxDelayMs, (long)ReconnectBackoff.FirstDelayMs << Math.Min(failures - 1, 20));
             for (var i = 0; i < 50; i++)
             {
-                Assert.InRange(ReconnectBackoff.NextDelayMs(failures, ReconnectBackoff.MaxDelayMs, random), ceiling / 2, ceiling);
+                Assert.InRange(ReconnectBackoff.NextDelayMs(failures, 1, ReconnectBackoff.MaxDelayMs, random), ceiling / 2, ceiling);
             }
         }
 
-        Assert.InRange(ReconnectBackoff.NextDelayMs(int.MaxValue, ReconnectBackoff.CapMs(4000), random), 500, 1000);
+        Assert.InRange(ReconnectBackoff.NextDelayMs(int.MaxValue, 3, ReconnectBackoff.CapMs(4000), random), 500, 1000);
         Assert.Equal(ReconnectBackoff.MaxDelayMs, ReconnectBackoff.CapMs(0));
         Assert.Equal(ReconnectBackoff.MaxDelayMs, ReconnectBackoff.CapMs(60_000));
     }
@@ -96,6 +96,29 @@ public sealed class ReconnectBackoffTests
         Assert.True(failures.Count >= 5, $"{failures.Count} failures logged");
         Assert.Equal(LogLevel.Warning, failures[0].Level);
         Assert.All(failures.Skip(1), r => Assert.Equal((1014, LogLevel.Debug), (r.Id.Id, r.Level)));
+    }
+
+    [Fact]
+    public async Task NothingListensOnThreeHosts_TheNextHostIsTriedSoon_DelaysDoubleOncePerRoundOfHosts()
+    {
+        // During an election every member refuses for a few seconds; growing the wait once per round of the ensemble's hosts
+        // (not once per host) brings the client back soon after the ensemble serves again (reconnect storm, issue #20).
+        using var logs = new FakeLoggerProvider();
+        using var factory = new LoggerFactory([logs]);
+        var hosts = string.Join(',', Enumerable.Range(0, 3).Select(_ => "127.0.0.1:" + TestInfrastructure.LoopbackSockets.UnusedPort().ToString(CultureInfo.InvariantCulture)));
+        await using var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = hosts, SessionTimeout = TimeSpan.FromSeconds(4) }, factory);
+
+        await WaitHelper.WaitUntilAsync(() => Attempts(logs).Count >= 10, Patience);
+
+        // Attempt n (from 2) waited within [d/2, d], d = min(cap, 100 ms × 2^((n−2) div 3)): 50-100 ms before the 2nd and 3rd,
+        // 100-200 ms before the 4th to 6th, 200-400 ms before the 7th to 9th, then 400-800 ms.
+        var attempts = Attempts(logs).Take(10).ToList();
+        Assert.Equal(0, attempts[0].DelayMs);
+        for (var i = 1; i < attempts.Count; i++)
+        {
+            var ceiling = Math.Min(ReconnectBackoff.MaxDelayMs, ReconnectBackoff.FirstDelayMs << ((i - 1) / 3));
+            Assert.InRange(attempts[i].DelayMs, ceiling / 2, ceiling);
+        }
     }
 
     private static List<(int Attempt, int DelayMs)> Attempts(FakeLoggerProvider logs) =>

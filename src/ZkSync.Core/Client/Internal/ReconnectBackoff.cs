@@ -6,9 +6,12 @@ namespace ZkSync.Client.Internal;
 /// How long the session loop waits between connection attempts that fail in a row: exponential with jitter, capped.
 /// </summary>
 /// <remarks>
-/// After the n-th failure in a row the wait is a random value in [d/2, d] with d = min(cap, 100 ms × 2^(n−1)): 50–100 ms
-/// after the first failure (the next host of the ensemble is tried almost at once), then 100–200 ms, 200–400 ms … up to
-/// 2.5–5 s once the whole ensemble has been unreachable for a while (under 1,500 attempts an hour, and one warning a minute).
+/// After the n-th failure in a row, with h hosts in the connection string, the wait is a random value in [d/2, d] with
+/// d = min(cap, 100 ms × 2^((n−1) div h)): it doubles once per round of the ensemble's hosts, not once per host, so the
+/// next host is always tried soon (50–100 ms after each failure of the first round, 100–200 ms in the second …) and a
+/// client is back soon after an election ends (the reconnect storm of issue #20: with a doubling per host, the wait had
+/// reached seconds by the time a 3-member ensemble elected its leader). Up to 2.5–5 s once the whole ensemble has been
+/// unreachable for a while (under 1,500 attempts an hour, and one warning a minute).
 /// While a session is still alive the cap is a quarter of its timeout, so that several attempts fit before it would
 /// expire, and a wait never runs past the session's local expiry. A connection that dies before it has lived one ping
 /// interval (a third of the session timeout, at most 10 s) counts as a failure too, so that a server that accepts the
@@ -24,12 +27,13 @@ internal static class ReconnectBackoff
 
     /// <summary>The wait before the next attempt after <paramref name="failures"/> failures in a row (at least 1).</summary>
     /// <param name="failures">Failed attempts (and short-lived connections) in a row.</param>
+    /// <param name="hosts">The hosts of the connection string: the wait doubles once per round of them.</param>
     /// <param name="capMs">The largest value of d; see <see cref="CapMs"/>.</param>
     /// <param name="random">The jitter's source.</param>
     /// <returns>A random wait in [d/2, d] milliseconds.</returns>
-    public static int NextDelayMs(int failures, int capMs, Random random)
+    public static int NextDelayMs(int failures, int hosts, int capMs, Random random)
     {
-        var doublings = Math.Clamp(failures - 1, 0, 20);
+        var doublings = Math.Clamp((failures - 1) / Math.Max(1, hosts), 0, 20);
         var ceiling = (int)Math.Min(Math.Max(capMs, FirstDelayMs), (long)FirstDelayMs << doublings);
         return ceiling / 2 + random.Next(0, ceiling / 2 + 1);
     }
