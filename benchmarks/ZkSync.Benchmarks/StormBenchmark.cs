@@ -42,6 +42,7 @@ internal static class StormBenchmark
     /// <param name="FiresAfter">Data-change notifications after every node was changed once after the storm (M × W expected).</param>
     /// <param name="InFlight">ZkSync only: the requests kept in flight through the storm.</param>
     /// <param name="WatchFires">ZkSync only: watches that fired more than once, or never, after the storm.</param>
+    /// <param name="WatchCountTrace">The polled watch count as [ms after the stop, count], each time it changed.</param>
     public sealed record Point(
         string Library,
         int Round,
@@ -54,7 +55,8 @@ internal static class StormBenchmark
         long WatchCountAfter,
         long FiresAfter,
         InFlightCount? InFlight,
-        FireCount? WatchFires);
+        FireCount? WatchFires,
+        IReadOnlyList<double[]>? WatchCountTrace = null);
 
     /// <summary>Requests sent during the storm and how they ended; <see cref="Unfinished"/> = sent − answered − failed.</summary>
     public sealed record InFlightCount(long Sent, long Answered, long Failed, long WrongReplies, long Unfinished, IReadOnlyDictionary<string, long> Errors);
@@ -153,7 +155,8 @@ internal static class StormBenchmark
             var reconnected = subject.WaitForReconnectedAsync(TimeSpan.FromSeconds(60))
                 .ContinueWith(t => t.Result ? Stopwatch.GetElapsedTime(stopped).TotalMilliseconds : (double?)null, TaskScheduler.Default);
             // Polled from the stop on: the count drops once the member's process is gone.
-            var (watchesBack, watchCountAfter) = await WaitForWatchCountAsync(before, stopped, reconnected);
+            var trace = new List<double[]>();
+            var (watchesBack, watchCountAfter) = await WaitForWatchCountAsync(before, stopped, reconnected, trace);
             var reconnectedMs = await reconnected;
             await restart;
             var inFlight = await subject.StopTrafficAsync();
@@ -161,7 +164,7 @@ internal static class StormBenchmark
             // Every node changed once: each session's watch on it fires once.
             await Task.WhenAll(paths.Select(path => control.SetDataAsync(path, Encoding.UTF8.GetBytes(path))));
             var (firesAfter, fireCount) = await subject.CountFiresAsync((long)sessions * watches, fence, () => control.CreateAsync(fence, ReadOnlyMemory<byte>.Empty));
-            return new Point(library, round, sessions, watches, leader, reconnectedMs, watchesBack, before, watchCountAfter, firesAfter, inFlight, fireCount);
+            return new Point(library, round, sessions, watches, leader, reconnectedMs, watchesBack, before, watchCountAfter, firesAfter, inFlight, fireCount, trace);
         }
         finally
         {
@@ -183,17 +186,24 @@ internal static class StormBenchmark
 
     /// <summary>
     /// Polls the members' watch counts from the stop until the sum is back at <paramref name="target"/> after having
-    /// dropped below it; gives up <see cref="WatchesGrace"/> after every session reconnected (or did not).
+    /// dropped below it; gives up <see cref="WatchesGrace"/> after every session reconnected (or did not). Each change
+    /// of the count goes into <paramref name="trace"/>.
     /// </summary>
-    private static async Task<(double? Milliseconds, long Last)> WaitForWatchCountAsync(long target, long stopped, Task<double?> reconnected)
+    private static async Task<(double? Milliseconds, long Last)> WaitForWatchCountAsync(long target, long stopped, Task<double?> reconnected, List<double[]> trace)
     {
         var dropped = false;
         long last = 0;
         var giveUpAt = long.MaxValue;
         while (Stopwatch.GetTimestamp() < giveUpAt)
         {
-            last = await WatchCountAsync();
+            var count = await WatchCountAsync();
             var now = Stopwatch.GetElapsedTime(stopped).TotalMilliseconds;
+            if (trace.Count == 0 || count != last)
+            {
+                trace.Add([Math.Round(now), count]);
+            }
+
+            last = count;
             if (last < target)
             {
                 dropped = true;
@@ -211,6 +221,7 @@ internal static class StormBenchmark
             await Task.Delay(PollInterval);
         }
 
+        trace.Add([Math.Round(Stopwatch.GetElapsedTime(stopped).TotalMilliseconds), last]);
         return (null, last);
     }
 

@@ -10,6 +10,7 @@ internal static class StormSection
     public const string StartMarker = "<!-- reconnect-storm: generated from the JSON files beside the charts -->";
     public const string EndMarker = "<!-- /reconnect-storm -->";
     private const string ChartFile = "storm-reconnect.png";
+    private const string TraceFile = "storm-watches.png";
 
     /// <summary>The JSON files of the storm in <paramref name="directory"/>, fsync on first.</summary>
     public static Task<List<StormBenchmark.StormRun>> ReadRunsAsync(string directory) => CurveFiles.ReadModesAsync<StormBenchmark.StormRun>(directory, "storm");
@@ -42,6 +43,12 @@ internal static class StormSection
         Directory.CreateDirectory(imageDirectory);
         Plot(runs, Path.Combine(imageDirectory, ChartFile));
         builder.AppendLine(CultureInfo.InvariantCulture, $"![Reconnect storm]({imageLink}/{ChartFile})");
+        if (PlotTraces(runs, Path.Combine(imageDirectory, TraceFile)))
+        {
+            builder.AppendLine();
+            builder.AppendLine(CultureInfo.InvariantCulture, $"![The ensemble's watch count after the stop]({imageLink}/{TraceFile})");
+        }
+
         builder.AppendLine();
         foreach (var run in runs)
         {
@@ -73,8 +80,10 @@ internal static class StormSection
             builder.AppendLine();
         }
 
-        builder.AppendLine("The times include the election (the two remaining members elect a new leader before they serve again) and each library's "
-            + "own reconnect back-off; \"each round\" shows the spread. Libraries run in a rotating order. kazoo (2.8) keeps its watch callbacks "
+        builder.AppendLine("The times count from the stop command (the member's process is gone about half a second later, where the second chart's "
+            + "count drops) and include the election (the two remaining members elect a new leader before they serve again) and each library's "
+            + "own reconnect back-off; \"each round\" shows the spread. Libraries run in a rotating order. The busy row's requests share the machine's "
+            + "cores with the ensemble, which is slower to serve again under them; its later times were not analysed further. kazoo (2.8) keeps its watch callbacks "
             + "across a reconnect but never sends SetWatches, so the server forgets its watches with the connection and none fires afterwards "
             + "(its `DataWatch`/`ChildrenWatch` recipes re-read and re-watch on reconnect; a plain `get(watch=...)` does not: python-zk/kazoo#151; "
             + "SetWatches support was added in #305 and reverted in #450). Curator's count includes one more watch per session, its ensemble "
@@ -100,6 +109,63 @@ internal static class StormSection
         string.Join(" / ", points.Select(value).Select(Ms));
 
     private static string Ms(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "never";
+
+    /// <summary>
+    /// The ensemble's watch count after the stop, one line per library and fsync mode (solid: on, dashed: off), from its
+    /// median round (by the time its watches were back, else by its reconnect); false when no run has a trace.
+    /// </summary>
+    private static bool PlotTraces(IReadOnlyList<StormBenchmark.StormRun> runs, string file)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        var any = false;
+        // The chart ends a little after the last count that came back; one that never did is drawn flat to that edge
+        // (it was polled for 15 s after the reconnect).
+        var right = 1.1 * runs.SelectMany(r => r.Points).Where(p => p.WatchesBackMs is not null).SelectMany(p => p.WatchCountTrace ?? [])
+            .Select(t => t[0]).DefaultIfEmpty(10_000).Max();
+        foreach (var run in runs)
+        {
+            foreach (var library in StormBenchmark.Libraries)
+            {
+                var rounds = run.Points.Where(p => p.Library == library && p.WatchCountTrace is { Count: > 0 })
+                    .OrderBy(p => p.WatchesBackMs ?? double.MaxValue).ThenBy(p => p.ReconnectedMs ?? double.MaxValue).ToList();
+                if (rounds.Count == 0)
+                {
+                    continue;
+                }
+
+                var median = rounds[rounds.Count / 2];
+                IReadOnlyList<double[]> trace = median.WatchCountTrace!;
+                if (median.WatchesBackMs is null)
+                {
+                    var shown = trace.Where(t => t[0] <= right).ToList();
+                    trace = [.. shown, [right, shown.Count > 0 ? shown[^1][1] : trace[0][1]]];
+                }
+                var line = plot.Add.Scatter(trace.Select(t => t[0] / 1000).ToArray(), trace.Select(t => t[1]).ToArray());
+                line.ConnectStyle = ConnectStyle.StepHorizontal;
+                line.Color = palette.GetColor(Array.IndexOf(StormBenchmark.Libraries, library));
+                line.LineWidth = 2;
+                line.MarkerSize = 0;
+                line.LinePattern = run.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
+                line.LegendText = $"{library} (fsync {run.Fsync})";
+                any = true;
+            }
+        }
+
+        if (!any)
+        {
+            return false;
+        }
+
+        plot.Axes.AutoScale();
+        plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top * 1.1);
+        plot.Title("The ensemble's watch count after the leader's stop (median round)");
+        plot.XLabel("seconds after the stop");
+        plot.YLabel("watches (sum of zk_watch_count)");
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(file, 820, 440);
+        return true;
+    }
 
     /// <summary>A bar per library and measure (median of the rounds), each round as a dot on it; one group per fsync mode.</summary>
     private static void Plot(IReadOnlyList<StormBenchmark.StormRun> runs, string file)
