@@ -6,10 +6,10 @@ namespace ZkSync.AspNetCore.Internal;
 /// Makes sure an endpoint that asks for a distributed lock never runs without it, nor under another endpoint's lock. The
 /// middleware opens a <see cref="LockScope"/> for the endpoint it sees; the guard (wrapped around endpoints by
 /// <c>RequireDistributedLock</c>, and an MVC filter for controllers and pages) then finds one of three cases: the scope is
-/// this endpoint's (carry on); the scope is another endpoint's, so the pipeline was re-executed for this one (an
-/// exception handler or status-code page placed after <c>UseZkSync</c>): open this endpoint's own scope; or there is
-/// none, so the middleware did not run for the request: throw, like ASP.NET Core's check for authorization metadata
-/// without the authorization middleware.
+/// this endpoint's (carry on); the scope is another endpoint's, or there is none but the middleware ran for an endpoint
+/// without a lock, so the pipeline was re-executed for this one (an exception handler or status-code page placed after
+/// <c>UseZkSync</c>): open this endpoint's own scope; or there is none, so the middleware did not run for the request:
+/// throw, like ASP.NET Core's check for authorization metadata without the authorization middleware.
 /// </summary>
 internal static class DistributedLockGuard
 {
@@ -17,6 +17,12 @@ internal static class DistributedLockGuard
     public sealed class InstalledMetadata
     {
         public static readonly InstalledMetadata Instance = new();
+    }
+
+    /// <summary>Set by the middleware on a request whose endpoint wanted no lock: it ran, and opened no scope.</summary>
+    public sealed class MiddlewareRan
+    {
+        public static readonly MiddlewareRan Instance = new();
     }
 
     /// <summary>Runs <paramref name="next"/> for the current endpoint inside its lock scope.</summary>
@@ -29,12 +35,12 @@ internal static class DistributedLockGuard
         }
 
         var scope = context.Features.Get<LockScope>();
-        if (scope is null)
+        if (scope is null && context.Features.Get<MiddlewareRan>() is null)
         {
             throw MiddlewareNotRun(endpoint.DisplayName);
         }
 
-        if (scope.IsFor(endpoint))
+        if (scope is not null && scope.IsFor(endpoint))
         {
             return next(context);
         }

@@ -19,9 +19,22 @@ internal sealed class DistributedLockMiddleware(RequestDelegate next, Distribute
     {
         var endpoint = context.GetEndpoint();
         var plan = endpoint is null ? null : runner.GetPlan(endpoint);
-        if (plan is null || context.Features.Get<LockScope>()?.IsFor(endpoint) == true)
+        if (plan is null)
         {
-            // No lock wanted, or an outer instance of this middleware (UseZkSync called twice) has it.
+            // No lock wanted. Recorded, so that a locked endpoint the pipeline is re-executed for later (an error page)
+            // takes its own lock instead of concluding that this middleware never ran. Not without an endpoint: routing
+            // has not run yet (UseZkSync placed before UseRouting), which the guard must still report.
+            if (endpoint is not null && context.Features.Get<DistributedLockGuard.MiddlewareRan>() is null)
+            {
+                context.Features.Set(DistributedLockGuard.MiddlewareRan.Instance);
+            }
+
+            return next(context);
+        }
+
+        if (context.Features.Get<LockScope>()?.IsFor(endpoint) == true)
+        {
+            // An outer instance of this middleware (UseZkSync called twice) has it.
             return next(context);
         }
 

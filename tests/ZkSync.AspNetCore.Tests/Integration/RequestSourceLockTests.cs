@@ -259,6 +259,8 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
     [InlineData("/boom/1", "/error-locked")]
     [InlineData("/teapot/1", "/error")]
     [InlineData("/teapot/1", "/error-locked")]
+    [InlineData("/boom-unlocked/1", "/error-locked")] // the first endpoint had no lock: no scope is open at all
+    [InlineData("/teapot-unlocked/1", "/error-locked")]
     public async Task ReExecutedPipeline_DoesNotInheritTheFirstEndpointsLock_AndTakesItsOwn(string url, string errorPath)
     {
         // The exception handler and status-code pages sit after UseZkSync (correctness review S4): the error page runs
@@ -344,6 +346,8 @@ public sealed class RequestSourceLockTests : IAsyncLifetime
         {
             app.MapPost("/boom/{id}", (string id) => Results.Ok(Throw())).RequireDistributedLock("/boom/{id}");
             app.MapPost("/teapot/{id}", (string id) => Results.StatusCode(StatusCodes.Status418ImATeapot)).RequireDistributedLock("/teapot/{id}");
+            app.MapPost("/boom-unlocked/{id}", (string id) => Results.Ok(Throw()));
+            app.MapPost("/teapot-unlocked/{id}", (string id) => Results.StatusCode(StatusCodes.Status418ImATeapot));
             app.Map("/error", ErrorPage);
             app.Map("/error-locked", ErrorPage).RequireDistributedLock("/errors/handler");
         }
