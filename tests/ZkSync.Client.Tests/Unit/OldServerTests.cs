@@ -64,6 +64,9 @@ public sealed class OldServerTests
         Assert.Equal("/config", refused.Path);
         Assert.Contains("addWatch (persistent watches) needs ZooKeeper 3.6 or later", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, client.WatchCount);
+        // The server closed the connection after refusing: wait for the client to be on its next one, or getEphemerals
+        // below could be sent on the closing connection and fail with ConnectionLoss instead.
+        await fake.WaitForConnectionsAsync(2).WaitAsync(Patience);
         await client.WaitForConnectedAsync().WaitAsync(Patience);
         await Assert.ThrowsAsync<ZooKeeperException>(() => client.AddWatchAsync("/other", mode, _ => { }).WaitAsync(Patience));
         var ephemerals = await Assert.ThrowsAsync<ZooKeeperException>(() => client.GetEphemeralsAsync().WaitAsync(Patience));

@@ -23,6 +23,7 @@ public sealed class RecipeAclTests
         await using var bob = await ConnectAsync("bob", BobPassword);
         var provider = new ZooKeeperLockProvider(alice, new ZooKeeperLockOptions { RootPath = env.Root });
         await using var held = await provider.AcquireAsync("job", LockTestEnvironment.Patience, Ct);
+        await env.Admin.SyncAsync(held.LockPath, Ct); // the admin session may read from a member that has not applied alice's create yet
 
         foreach (var path in new[] { held.NodePath, held.LockPath })
         {
@@ -74,6 +75,7 @@ public sealed class RecipeAclTests
         await using var lease = await new ZooKeeperSemaphore(alice, "exports", 1, new ZooKeeperSemaphoreOptions { RootPath = env.Root }).AcquireAsync(LockTestEnvironment.Patience, Ct);
         var barrier = new ZooKeeperBarrier(alice, env.Root + "/deploy/migrations");
         Assert.True(await barrier.SetAsync(Ct));
+        await env.Admin.SyncAsync(env.Root, Ct); // the admin session may read from a member that is behind alice's
 
         foreach (var path in new[] { leadership.NodePath, lease.NodePath, barrier.Path, env.Root + "/deploy" })
         {
