@@ -160,7 +160,8 @@ internal static partial class ScaleBenchmarks
             var started = Stopwatch.GetTimestamp();
             var segmentStart = taken;
             var end = checkpoint;
-            await Parallel.ForAsync(0, Parallelism, async (_, ct) =>
+            // Without options ForAsync runs only ProcessorCount of the callers at once (2 here, not 64).
+            await Parallel.ForAsync(0, Parallelism, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (_, ct) =>
             {
                 long i;
                 while ((i = Interlocked.Increment(ref next) - 1) < end)
