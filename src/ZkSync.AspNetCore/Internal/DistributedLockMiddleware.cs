@@ -24,7 +24,7 @@ internal sealed class DistributedLockMiddleware(RequestDelegate next, Distribute
             // No lock wanted. Recorded, so that a locked endpoint the pipeline is re-executed for later (an error page)
             // takes its own lock instead of concluding that this middleware never ran. Not without an endpoint: routing
             // has not run yet (UseZkSync placed before UseRouting), which the guard must still report.
-            if (endpoint is not null && context.Features.Get<DistributedLockGuard.MiddlewareRan>() is null)
+            if (endpoint is not null)
             {
                 context.Features.Set(DistributedLockGuard.MiddlewareRan.Instance);
             }

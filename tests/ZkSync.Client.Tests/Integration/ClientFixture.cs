@@ -1,4 +1,5 @@
 using ZkSync.Client;
+using ZkSync.TestSupport;
 
 namespace ZkSync.Client.Tests.Integration;
 
@@ -42,31 +43,7 @@ internal static class TestClients
         }
     }
 
-    public static async Task DeleteRecursiveAsync(ZooKeeperClient client, string path)
-    {
-        IReadOnlyList<string> children;
-        try
-        {
-            children = await client.GetChildrenAsync(path);
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-        {
-            return;
-        }
-
-        foreach (var child in children)
-        {
-            await DeleteRecursiveAsync(client, ZkPath.Combine(path, child));
-        }
-
-        try
-        {
-            await client.DeleteAsync(path);
-        }
-        catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
-        {
-        }
-    }
+    public static Task DeleteRecursiveAsync(ZooKeeperClient client, string path) => ZooKeeperTree.DeleteAsync(client, path);
 }
 
 internal sealed class TestRoot(ZooKeeperClient client, string path) : IAsyncDisposable
