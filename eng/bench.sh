@@ -7,8 +7,8 @@
 # For each fsync mode (ZK_FORCE_SYNC=yes/no for eng/zookeeper.sh) a fresh ensemble runs the queue-length curve
 # (N = 1, 8, 64, 256 sessions on one lock, each library in each round) into docs/benchmarks/queue-fsync-<mode>.json
 # and the scale rows of ZkSync, Curator and kazoo (1, 100, 10,000 locks held at once; BENCH_NAMES distinct names taken
-# and released, default 100000, then the container reaper; BENCH_PEER_NAMES caps a peer's names run, default
-# kazoo=10000, "" for no cap) into docs/benchmarks/scale-fsync-<mode>.json, and the reconnect storm (the leader
+# and released, default 1000000, then the container reaper; BENCH_PEER_NAMES caps a peer's names run, default
+# curator=100000,kazoo=10000, "" for no cap) into docs/benchmarks/scale-fsync-<mode>.json, and the reconnect storm (the leader
 # restarted under 50 sessions holding 1,000 watches each, each library in each round) into
 # docs/benchmarks/storm-fsync-<mode>.json;
 # the last mode's ensemble then runs the single-point sections (client throughput, lock rows, HTTP) and the report
@@ -19,9 +19,10 @@
 # subfolder) choose the ensemble as for eng/zookeeper.sh, so checkouts can benchmark side by side. With
 # ZKSYNC_TEST_CONNECTION set, that running ensemble is used for one mode (give it as the second argument) and nothing
 # is started or stopped.
-# Runtime, unattended, with the defaults: about 55 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
-# about 15 s each, and the scale rows of the three libraries: 6 to 13 minutes with fsync off, more with it on; then the
-# reconnect storm, 3 rounds of about 100 s; then the single-point sections, about 6 minutes).
+# Runtime, unattended, with the defaults: about 90 minutes (per mode 3 rounds × 4 queue lengths × 3 libraries of
+# about 15 s each, and the scale rows of the three libraries: about 25 minutes, most of it ZkSync's 10^6 names at
+# about 1,000 a second; then the reconnect storm, 3 rounds of about 100 s; then the single-point sections, about
+# 7 minutes). BENCH_NAMES=100000 saves about 15 minutes per mode.
 set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
@@ -29,8 +30,8 @@ ZK="$REPO_ROOT/eng/zookeeper.sh"
 ROW_SECONDS="${1:-10}"
 FSYNC="${2:-both}"
 ROUNDS="${3:-3}"
-NAMES="${BENCH_NAMES:-100000}"
-PEER_NAMES="${BENCH_PEER_NAMES-kazoo=10000}"
+NAMES="${BENCH_NAMES:-1000000}"
+PEER_NAMES="${BENCH_PEER_NAMES-curator=100000,kazoo=10000}"
 # The names row waits for the container reaper to remove every empty parent; its default pace (10,000 a minute) would
 # take ten minutes for 100,000 names.
 export ZK_JAVA_OPTS="${ZK_JAVA_OPTS:-} -Dznode.container.maxPerMinute=1000000"

@@ -29,7 +29,19 @@ internal static partial class HttpBenchmark
 
     public const string LowLoadLockedOneId = "locked, one id, 1 connection";
 
-    public static async Task<IReadOnlyList<Row>> RunAsync(string connectionString, TimeSpan duration)
+    /// <summary>
+    /// One round of the low-load rows, measured right after the round's floor: the lock's least cost at p50 on the app's
+    /// own session (raw requests one after another, no recipe): on one name create (ephemeral sequential) under an
+    /// existing parent, getChildren, delete; on a new name the name's container first, then the same three.
+    /// </summary>
+    public sealed record LowLoadRound(double FloorOneNameP50Ms, double FloorNewNameP50Ms, Row LockedOneId, Row LockedNewId, Row Unlocked);
+
+    public sealed record Result(IReadOnlyList<Row> Rows, IReadOnlyList<LowLoadRound> LowLoad);
+
+    /// <summary>How many rounds of the low-load rows (floor, one id, new ids, unlocked) run; the report shows each and the medians.</summary>
+    public const int LowLoadRounds = 5;
+
+    public static async Task<Result> RunAsync(string connectionString, TimeSpan duration)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -52,37 +64,112 @@ internal static partial class HttpBenchmark
         }
 
         var address = app.Urls.Single();
+        var client = app.Services.GetRequiredService<ZooKeeperClient>();
         var scripts = Directory.CreateTempSubdirectory("zksync-wrk-");
         try
         {
             var rows = new List<Row>();
-            foreach (var (scenario, path, distinct, connections) in new[]
+            var lowLoad = new List<LowLoadRound>();
+            var rowCount = 0;
+            async Task<Row> RunRowAsync(string scenario, string path, bool distinct, int connections)
             {
-                ("locked, distinct ids", "/locked/", true, Connections),
-                ("locked, one hot id", "/locked/42", false, Connections),
-                ("unlocked, distinct ids", "/unlocked/", true, Connections),
-
-                // Low load: one connection, no queueing; the difference at p50 is what the lock adds to a request.
-                // The same with one id over and over: the name's lock node is there already (one connection: no queueing).
-                (LowLoadLocked, "/locked/", true, 1),
-                (LowLoadLockedOneId, "/locked/43", false, 1),
-                (LowLoadUnlocked, "/unlocked/", true, 1),
-            })
-            {
-                var rowId = rows.Count.ToString(CultureInfo.InvariantCulture);
+                var rowId = rowCount++.ToString(CultureInfo.InvariantCulture);
                 var script = Path.Combine(scripts.FullName, rowId + ".lua");
                 await File.WriteAllTextAsync(script, distinct ? DistinctIdsScript(path, rowId) : $"wrk.method = \"POST\"\nwrk.path = \"{path}\"\n");
                 using var counter = new RequestCounter();
                 var row = await RunWrkAsync(scenario, address, script, duration, connections);
-                rows.Add(row with { ZooKeeperRequestsPerRequest = counter.PerOperation(row.Requests) });
+                return row with { ZooKeeperRequestsPerRequest = counter.PerOperation(row.Requests) };
             }
 
-            return rows;
+            foreach (var (scenario, path, distinct) in new[]
+            {
+                ("locked, distinct ids", "/locked/", true),
+                ("locked, one hot id", "/locked/42", false),
+                ("unlocked, distinct ids", "/unlocked/", true),
+            })
+            {
+                rows.Add(await RunRowAsync(scenario, path, distinct, Connections));
+            }
+
+            // Low load: one connection, no queueing; the difference at p50 is what the lock adds to a request. Each round
+            // measures the lock's floor on the app's own session right before its rows, so that floor and rows share the
+            // machine's state (a floor measured minutes earlier, by another process, is not comparable at this scale).
+            var floorRoot = root + "-floor";
+            await client.CreateAsync(floorRoot, ReadOnlyMemory<byte>.Empty, CreateMode.Container);
+            var floor = new RawFloor(client, floorRoot);
+            await floor.WarmUpAsync();
+            for (var round = 0; round < LowLoadRounds; round++)
+            {
+                var oneNameFloor = await floor.MeasureP50Async(newName: false);
+                var newNameFloor = await floor.MeasureP50Async(newName: true);
+                lowLoad.Add(new LowLoadRound(
+                    oneNameFloor,
+                    newNameFloor,
+                    await RunRowAsync(LowLoadLockedOneId, "/locked/43", false, 1),
+                    await RunRowAsync(LowLoadLocked, "/locked/", true, 1),
+                    await RunRowAsync(LowLoadUnlocked, "/unlocked/", true, 1)));
+            }
+
+            await floor.DeleteAsync();
+            return new Result(rows, lowLoad);
         }
         finally
         {
             scripts.Delete(recursive: true);
             await app.StopAsync();
+        }
+    }
+
+    /// <summary>The raw requests a lock needs at least, one after another on the given session.</summary>
+    private sealed class RawFloor(ZooKeeperClient client, string root)
+    {
+        private const int Iterations = 500;
+
+        private readonly byte[] _data = new byte[64];
+
+        private int _names;
+
+        private string OneName => root + "/one";
+
+        /// <summary>Creates the one-name parent (persistent: a container could be reaped between two iterations) and warms up.</summary>
+        public async Task WarmUpAsync()
+        {
+            await client.CreateAsync(OneName, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent);
+            for (var i = 0; i < 100; i++)
+            {
+                await OnceAsync(newName: i % 2 == 0);
+            }
+        }
+
+        public async Task<double> MeasureP50Async(bool newName)
+        {
+            var latencies = new double[Iterations];
+            for (var i = 0; i < Iterations; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                await OnceAsync(newName);
+                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+
+            Array.Sort(latencies);
+            return latencies[Iterations / 2];
+        }
+
+        /// <summary>Deletes the one-name parent; the new names' containers and the root are left to the reaper.</summary>
+        public Task DeleteAsync() => client.DeleteAsync(OneName);
+
+        private async Task OnceAsync(bool newName)
+        {
+            var parent = OneName;
+            if (newName)
+            {
+                parent = root + "/n-" + (++_names).ToString(CultureInfo.InvariantCulture);
+                await client.CreateAsync(parent, ReadOnlyMemory<byte>.Empty, CreateMode.Container);
+            }
+
+            var created = await client.CreateAsync(parent + "/lock-", _data, CreateMode.EphemeralSequential);
+            await client.GetChildrenAsync(parent);
+            await client.DeleteAsync(created.Path);
         }
     }
 

@@ -30,33 +30,11 @@ internal static class LockBenchmark
             var providers = clients.Select(c => new ZooKeeperLockProvider(c, new ZooKeeperLockOptions { RootPath = root })).ToList();
             var rows = new List<Row>();
 
-            // (a) Uncontended acquire + release latency (warm-up as the peers: iterations/10 within [10, 100]).
-            for (var i = 0; i < Math.Min(100, Math.Max(10, iterations / 10)); i++)
-            {
-                await using (await providers[0].AcquireAsync("uncontended"))
-                {
-                }
-            }
-
-            requests.Reset();
-            rows.Add(await MeasureLatencyAsync("mutex-uncontended", iterations, requests, async () =>
-            {
-                await using (await providers[0].AcquireAsync("uncontended"))
-                {
-                }
-            }));
-
-            // (b) Handoffs per second: every session loops on one lock.
-            await CountAsync(warmup, providers.Count, i => providers[i], _ => "handoff", null);
-            rows.Add(await CountAsync(duration, providers.Count, i => providers[i], _ => "handoff", requests) with { Benchmark = "mutex-handoff" });
-
-            // (c) Distinct names, many callers on one session: caller i always uses "distinct/lock-i".
-            await CountAsync(warmup, callers, _ => providers[0], w => "distinct/lock-" + w, null);
-            rows.Add(await CountAsync(duration, callers, _ => providers[0], w => "distinct/lock-" + w, requests) with { Benchmark = "mutex-distinct" });
-
-            // (d) The floor: create (ephemeral sequential), getChildren, delete, one after another, no recipe.
+            // (a) Uncontended acquire + release latency, and the floor: create (ephemeral sequential), getChildren,
+            // delete, one after another, no recipe. Warm-ups as the peers' (iterations/10 within [10, 100]); then the two
+            // alternate in blocks, so that both see the same machine (measured one after the other, the first ran
+            // measurably slower than the same work a minute later).
             var floorParent = root + "/floor";
-            await clients[0].CreateAsync(floorParent, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent);
             var floorData = new byte[64];
             async Task RawAsync()
             {
@@ -65,13 +43,32 @@ internal static class LockBenchmark
                 await clients[0].DeleteAsync(created.Path);
             }
 
+            async Task UncontendedAsync()
+            {
+                await using (await providers[0].AcquireAsync("uncontended"))
+                {
+                }
+            }
+
+            await UncontendedAsync(); // creates the root
+            await clients[0].CreateAsync(floorParent, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent);
             for (var i = 0; i < Math.Min(100, Math.Max(10, iterations / 10)); i++)
             {
+                await UncontendedAsync();
                 await RawAsync();
             }
 
-            requests.Reset();
-            rows.Add(await MeasureLatencyAsync("floor-uncontended", iterations, requests, RawAsync));
+            var latencyRows = await MeasureInterleavedAsync(iterations, requests, ("mutex-uncontended", UncontendedAsync), ("floor-uncontended", RawAsync));
+            rows.Add(latencyRows[0]);
+
+            // (b) Handoffs per second: every session loops on one lock.
+            await CountAsync(warmup, providers.Count, i => providers[i], _ => "handoff", null);
+            rows.Add(await CountAsync(duration, providers.Count, i => providers[i], _ => "handoff", requests) with { Benchmark = "mutex-handoff" });
+
+            // (c) Distinct names, many callers on one session: caller i always uses "distinct/lock-i".
+            await CountAsync(warmup, callers, _ => providers[0], w => "distinct/lock-" + w, null);
+            rows.Add(await CountAsync(duration, callers, _ => providers[0], w => "distinct/lock-" + w, requests) with { Benchmark = "mutex-distinct" });
+            rows.Add(latencyRows[1]);
             await clients[0].DeleteAsync(floorParent);
             return rows;
         }
@@ -84,20 +81,37 @@ internal static class LockBenchmark
         }
     }
 
-    private static async Task<Row> MeasureLatencyAsync(string benchmark, int iterations, RequestCounter requests, Func<Task> operation)
+    /// <summary>Runs each operation <paramref name="iterations"/> times, in alternating blocks of a tenth, and returns a latency row per operation.</summary>
+    private static async Task<IReadOnlyList<Row>> MeasureInterleavedAsync(int iterations, RequestCounter requests, params (string Benchmark, Func<Task> Operation)[] operations)
     {
-        requests.Reset();
-        var latencies = new double[iterations];
-        for (var i = 0; i < iterations; i++)
+        const int Blocks = 10;
+        var latencies = operations.Select(_ => new double[iterations]).ToArray();
+        var counts = operations.Select(_ => new Dictionary<string, double>()).ToArray();
+        for (var block = 0; block < Blocks; block++)
         {
-            var start = Stopwatch.GetTimestamp();
-            await operation();
-            latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            var (from, to) = (iterations * block / Blocks, iterations * (block + 1) / Blocks);
+            for (var o = 0; o < operations.Length; o++)
+            {
+                requests.Reset();
+                for (var i = from; i < to; i++)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    await operations[o].Operation();
+                    latencies[o][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+                }
+
+                foreach (var (operation, perOp) in requests.PerOperation(iterations))
+                {
+                    counts[o][operation] = counts[o].GetValueOrDefault(operation) + perOp;
+                }
+            }
         }
 
-        var perOp = requests.PerOperation(iterations);
-        Array.Sort(latencies);
-        return new Row(benchmark, iterations / latencies.Sum() * 1000, latencies[iterations / 2], latencies[(int)(iterations * 0.99)], perOp);
+        return [.. operations.Select((operation, o) =>
+        {
+            Array.Sort(latencies[o]);
+            return new Row(operation.Benchmark, iterations / latencies[o].Sum() * 1000, latencies[o][iterations / 2], latencies[o][(int)(iterations * 0.99)], counts[o]);
+        })];
     }
 
     private static async Task<Row> CountAsync(TimeSpan duration, int workers, Func<int, ZooKeeperLockProvider> provider, Func<int, string> name, RequestCounter? requests)

@@ -26,9 +26,17 @@ switch (command)
 
         break;
     case "http":
-        foreach (var row in await HttpBenchmark.RunAsync(connection, TimeSpan.FromSeconds(seconds)))
         {
-            Console.WriteLine(JsonSerializer.Serialize(row));
+            var http = await HttpBenchmark.RunAsync(connection, TimeSpan.FromSeconds(seconds));
+            foreach (var row in http.Rows)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(row));
+            }
+
+            foreach (var round in http.LowLoad)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(round));
+            }
         }
 
         break;

@@ -123,7 +123,8 @@ internal static class Report
         }
 
         builder.AppendLine();
-        builder.AppendLine("`floor-uncontended` is the least any acquire+release can cost: ZkSync's client sending create (ephemeral sequential), getChildren and delete one after another, no recipe. "
+        builder.AppendLine("`floor-uncontended` is the least any acquire+release can cost: ZkSync's client sending create (ephemeral sequential), getChildren and delete one after another, no recipe; "
+            + "it and ZkSync's uncontended row alternate in blocks of 100 on the same session, so that both see the same machine. "
             + "All three libraries run the same shapes (tests/peers): warm-ups first, one name for the uncontended and handoff rows, one fixed name per caller for the distinct row.");
 
         builder.AppendLine();
@@ -131,26 +132,47 @@ internal static class Report
         builder.AppendLine();
         builder.AppendLine("| scenario | requests/s | p50 ms | p99 ms | non-2xx |");
         builder.AppendLine("|---|---:|---:|---:|---:|");
-        var httpRows = await HttpBenchmark.RunAsync(connectionString, duration);
-        foreach (var row in httpRows)
+        var http = await HttpBenchmark.RunAsync(connectionString, duration);
+        foreach (var row in http.Rows)
         {
             builder.AppendLine(CultureInfo.InvariantCulture, $"| {row.Scenario} | {row.RequestsPerSecond:N0} | {row.P50Ms:0.00} | {row.P99Ms:0.00} | {row.Non2xx:N0} of {row.Requests:N0} |");
         }
 
-        var lowLocked = httpRows.Single(r => r.Scenario == HttpBenchmark.LowLoadLocked);
-        var lowUnlocked = httpRows.Single(r => r.Scenario == HttpBenchmark.LowLoadUnlocked);
-        var lowLockedOneId = httpRows.SingleOrDefault(r => r.Scenario == HttpBenchmark.LowLoadLockedOneId);
-        var floor = samples.Where(s => s.Benchmark == "floor-uncontended").Select(s => s.P50Ms).ToList();
+        builder.AppendLine();
+        builder.AppendLine(CultureInfo.InvariantCulture, $"### At low load: one connection, 1 wrk thread, no queueing ({HttpBenchmark.LowLoadRounds} rounds of {duration.TotalSeconds:0} s per row)");
+        builder.AppendLine();
+        builder.AppendLine("What the lock adds to a request at p50 (locked minus unlocked, same round) next to the lock's own floor, measured in the same round on the app's own session: "
+            + "raw requests one after another, no recipe; on one name create (ephemeral sequential), getChildren, delete; on a new name the name's container first, then the same three.");
+        builder.AppendLine();
+        builder.AppendLine("| round | unlocked p50 ms | one id: locked p50 ms | one id: lock adds | one id: floor | new id each time: locked p50 ms | new id: lock adds | new id: floor |");
+        builder.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        var lowRows = http.LowLoad.Select(r => (
+            Unlocked: r.Unlocked.P50Ms, OneId: r.LockedOneId.P50Ms, OneIdAdds: r.LockedOneId.P50Ms - r.Unlocked.P50Ms, OneFloor: r.FloorOneNameP50Ms,
+            NewId: r.LockedNewId.P50Ms, NewIdAdds: r.LockedNewId.P50Ms - r.Unlocked.P50Ms, NewFloor: r.FloorNewNameP50Ms)).ToList();
+        for (var round = 0; round < lowRows.Count; round++)
+        {
+            var r = lowRows[round];
+            builder.AppendLine(CultureInfo.InvariantCulture,
+                $"| {round + 1} | {r.Unlocked:0.00} | {r.OneId:0.00} | {r.OneIdAdds:0.00} | {r.OneFloor:0.00} | {r.NewId:0.00} | {r.NewIdAdds:0.00} | {r.NewFloor:0.00} |");
+        }
+
+        var (oneIdAdds, oneFloor) = (Median(lowRows.Select(r => r.OneIdAdds)), Median(lowRows.Select(r => r.OneFloor)));
+        var (newIdAdds, newFloor) = (Median(lowRows.Select(r => r.NewIdAdds)), Median(lowRows.Select(r => r.NewFloor)));
+        builder.AppendLine(CultureInfo.InvariantCulture,
+            $"| median | {Median(lowRows.Select(r => r.Unlocked)):0.00} | {Median(lowRows.Select(r => r.OneId)):0.00} | **{oneIdAdds:0.00}** | **{oneFloor:0.00}** | {Median(lowRows.Select(r => r.NewId)):0.00} | **{newIdAdds:0.00}** | **{newFloor:0.00}** |");
         builder.AppendLine();
         static string PerRequest(HttpBenchmark.Row row) => string.Join(", ", (row.ZooKeeperRequestsPerRequest ?? new Dictionary<string, double>()).Where(p => p.Value >= 0.005)
             .OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:0.##}")));
-        var oneId = lowLockedOneId is null ? "" : string.Create(CultureInfo.InvariantCulture,
-            $" and {lowLockedOneId.P50Ms - lowUnlocked.P50Ms:0.00} ms on one id over and over ({lowLockedOneId.P50Ms:0.00} ms)");
-        var oneIdRequests = lowLockedOneId is null ? "" : "; on one id " + PerRequest(lowLockedOneId);
+        static string Verdict(double adds, double floor) => adds <= floor
+            ? string.Create(CultureInfo.InvariantCulture, $"within the floor ({floor - adds:0.00} ms under it)")
+            : string.Create(CultureInfo.InvariantCulture, $"{adds - floor:0.00} ms over the floor");
+        var last = http.LowLoad[^1];
         builder.AppendLine(string.Create(CultureInfo.InvariantCulture,
-            $"At low load (one connection, 1 wrk thread, no queueing) the lock adds {lowLocked.P50Ms - lowUnlocked.P50Ms:0.00} ms at p50 on a new id each time ({lowLocked.P50Ms:0.00} against {lowUnlocked.P50Ms:0.00} ms unlocked){oneId}; "
-            + $"the lock's own floor (`floor-uncontended` above: create, getChildren, delete one after another) is {Ms(Median(floor))} ms at p50. "
-            + $"ZooKeeper requests per locked request at low load: on a new id (its lock node is created as a container in the same round trip as the lock's own node) {PerRequest(lowLocked)}{oneIdRequests}."));
+            $"Medians of the rounds: on one id the lock adds {oneIdAdds:0.00} ms against a floor of {oneFloor:0.00} ms, {Verdict(oneIdAdds, oneFloor)}; "
+            + $"on a new id each time it adds {newIdAdds:0.00} ms against {newFloor:0.00} ms, {Verdict(newIdAdds, newFloor)}. "
+            + $"The lock can come in under its floor because it sends create and getChildren together (and, on a new name, the container with them) where the floor waits for each reply. "
+            + $"Requests/s in the last round: unlocked {last.Unlocked.RequestsPerSecond:N0}, one id {last.LockedOneId.RequestsPerSecond:N0}, new ids {last.LockedNewId.RequestsPerSecond:N0}. "
+            + $"ZooKeeper requests per locked request (last round): on one id {PerRequest(last.LockedOneId)}; on a new id {PerRequest(last.LockedNewId)}."));
 
         builder.AppendLine();
         builder.AppendLine("The app (Kestrel), wrk and the three ZooKeeper members share the machine's cores. Each locked request takes and releases");
