@@ -18,7 +18,7 @@ internal static class Report
         var builder = new StringBuilder();
         builder.AppendLine("# ZkSync benchmark report");
         builder.AppendLine();
-        builder.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `bash eng/bench.sh`. All rows ran in one run, one after another: the queue curve and the scale rows on a 3-member ensemble with fsync on and again with fsync off (ZooKeeper's `forceSync`), the single-point sections below it on the ensemble with fsync {fsync} (`{connectionString}`).");
+        builder.AppendLine(CultureInfo.InvariantCulture, $"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `bash eng/bench.sh`. The queue curve, the scale rows and the reconnect storm ran on a 3-member ensemble with fsync on and again on one with fsync off (ZooKeeper's `forceSync`); each says when it ran (their results are kept as JSON files beside the charts, and a run of one mode leaves the other mode's files as they were). The single-point sections at the end ran last, on the ensemble with fsync {fsync} (`{connectionString}`).");
         builder.AppendLine();
         builder.AppendLine("## Machine");
         builder.AppendLine();

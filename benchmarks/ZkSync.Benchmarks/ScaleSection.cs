@@ -26,6 +26,8 @@ internal static class ScaleSection
 
         builder.AppendLine("## Held at once: one process holding 1, 100 and 10,000 locks");
         builder.AppendLine();
+        builder.AppendLine(string.Join("; ", runs.Select(r => string.Create(CultureInfo.InvariantCulture, $"fsync {r.Fsync}: the held and names rows started {r.Started:yyyy-MM-dd HH:mm} UTC"))) + ".");
+        builder.AppendLine();
         builder.AppendLine("Each library takes N distinct locks, 64 at a time, and holds them. ZkSync: an app built with `AddZkSync` and the `AddZooKeeper` health check, "
             + "through its provider; Curator: `InterProcessMutex`, kazoo: `Lock`, each in a driver process of its own (tests/peers: `CuratorScaleBench.java`, "
             + "`kazoo_scale_bench.py`) with one session and 64 threads, each thread keeping the locks it took (an `InterProcessMutex` is released by the thread "
@@ -64,7 +66,7 @@ internal static class ScaleSection
         builder.AppendLine("One session and 64 callers per library (ZkSync: one provider; Curator and kazoo: 64 threads on one `CuratorFramework` / `KazooClient`, "
             + "kazoo on its threading handler, the threads sharing the GIL), each acquisition on a name never used before (`names/<i>`), released at once; "
             + "ZkSync runs first, then Curator, then kazoo, each under a root of its own. A checkpoint at each power of ten gives the throughput of the segment since "
-            + "the last one, the client's memory (as for the held row: ZkSync's managed heap, Curator's used JVM heap, kazoo's resident set, so compare each "
+            + "the last one (the first segment includes the start of the run), the client's memory (as for the held row: ZkSync's managed heap, Curator's used JVM heap, kazoo's resident set, so compare each "
             + "library's curve with itself) and the ensemble's znode count (`mntr`). After the run, the container reaper (`znode.container.checkIntervalMs` = 1 s "
             + "in eng/zookeeper.sh) removes empty containers bottom-up; the last column says whether the run's root (and with it every node of the run) was gone, "
             + "when, and the ensemble's znode count then. ZkSync's and Curator's lock parents are containers; kazoo's `Lock` creates persistent parents, "
