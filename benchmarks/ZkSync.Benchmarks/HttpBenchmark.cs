@@ -97,20 +97,26 @@ internal static partial class HttpBenchmark
             var floorRoot = root + "-floor";
             await client.CreateAsync(floorRoot, ReadOnlyMemory<byte>.Empty, CreateMode.Container);
             var floor = new RawFloor(client, floorRoot);
-            await floor.WarmUpAsync();
-            for (var round = 0; round < LowLoadRounds; round++)
+            try
             {
-                var oneNameFloor = await floor.MeasureP50Async(newName: false);
-                var newNameFloor = await floor.MeasureP50Async(newName: true);
-                lowLoad.Add(new LowLoadRound(
-                    oneNameFloor,
-                    newNameFloor,
-                    await RunRowAsync(LowLoadLockedOneId, "/locked/43", false, 1),
-                    await RunRowAsync(LowLoadLocked, "/locked/", true, 1),
-                    await RunRowAsync(LowLoadUnlocked, "/unlocked/", true, 1)));
+                await floor.WarmUpAsync();
+                for (var round = 0; round < LowLoadRounds; round++)
+                {
+                    var oneNameFloor = await floor.MeasureP50Async(newName: false);
+                    var newNameFloor = await floor.MeasureP50Async(newName: true);
+                    lowLoad.Add(new LowLoadRound(
+                        oneNameFloor,
+                        newNameFloor,
+                        await RunRowAsync(LowLoadLockedOneId, "/locked/43", false, 1),
+                        await RunRowAsync(LowLoadLocked, "/locked/", true, 1),
+                        await RunRowAsync(LowLoadUnlocked, "/unlocked/", true, 1)));
+                }
+            }
+            finally
+            {
+                await floor.DeleteAsync();
             }
 
-            await floor.DeleteAsync();
             return new Result(rows, lowLoad);
         }
         finally
@@ -155,8 +161,17 @@ internal static partial class HttpBenchmark
             return latencies[Iterations / 2];
         }
 
-        /// <summary>Deletes the one-name parent; the new names' containers and the root are left to the reaper.</summary>
-        public Task DeleteAsync() => client.DeleteAsync(OneName);
+        /// <summary>Deletes the one-name parent if it was created; the new names' containers and the root are left to the reaper.</summary>
+        public async Task DeleteAsync()
+        {
+            try
+            {
+                await client.DeleteAsync(OneName);
+            }
+            catch (ZooKeeperException e) when (e.Code == ZooKeeperErrorCode.NoNode)
+            {
+            }
+        }
 
         private async Task OnceAsync(bool newName)
         {
