@@ -74,7 +74,11 @@ public sealed class ReconnectBackoffTests
         Assert.Equal(Enumerable.Range(1, attempts.Count), attempts.Select(a => a.Attempt));
         AssertGrowing(attempts.Take(7).ToList(), capMs: 1000);
         Assert.Single(logs.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning && r.Id.Id is 1002 or 1003);
-        Assert.Contains("after the session handshake", client.LastConnectionError, StringComparison.Ordinal);
+
+        // The error is cleared by each successful handshake and set again when that connection dies: wait for a death.
+        string? error = null;
+        await WaitHelper.WaitUntilAsync(() => (error = client.LastConnectionError) is not null, Patience);
+        Assert.Contains("after the session handshake", error, StringComparison.Ordinal);
     }
 
     [Fact]
