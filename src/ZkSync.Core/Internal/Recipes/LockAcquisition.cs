@@ -211,6 +211,15 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                         span.SetTag("zksync.lock.queue_position", index);
                     }
                     var wake = await WaitAsync(signal.Task, monitor.Gone, evictAfter, waitToken).ConfigureAwait(false);
+                    if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && !monitor.IsConfirmed
+                        && !monitor.IsGone && !lookConnection.IsCancellationRequested)
+                    {
+                        // Our exists went out before the getData on the head, on this connection, so its answer came before
+                        // that reply; only its continuation (thread pool) may not have run yet. A listing would be a round
+                        // trip spent on a race of our own threads.
+                        await monitor.FirstAnswer.WaitAsync(requestToken).ConfigureAwait(false);
+                    }
+
                     if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && monitor.IsConfirmed
                         && !lookConnection.IsCancellationRequested && client.IsAcknowledgementFresh)
                     {

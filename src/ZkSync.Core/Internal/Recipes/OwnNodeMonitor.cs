@@ -23,13 +23,16 @@ internal enum NodeGoneReason
 /// later, not to decide anything now. Deletion notices are inherently late (the
 /// deleter acts first); a node deleted before the exists is processed is reported through the exists result instead.
 /// Events come on the client's dispatcher in zxid order, so a deletion of our node is seen before any event caused by a
-/// later transaction (e.g. our predecessor's deletion): <see cref="IsConfirmed"/> and <see cref="IsGone"/> read in such
-/// an event's continuation are therefore up to date.
+/// later transaction (e.g. our predecessor's deletion): <see cref="IsGone"/> read in such an event's continuation is
+/// therefore up to date. <see cref="IsConfirmed"/> is not, by itself: the exists reply completes a task whose
+/// continuation runs on the thread pool, which a busy machine may run after a later event's handler; a reader that
+/// knows the reply has arrived (it came before a later reply on the same connection) awaits <see cref="FirstAnswer"/>.
 /// </remarks>
 internal sealed class OwnNodeMonitor
 {
     private readonly ZooKeeperClient _client;
     private readonly TaskCompletionSource<NodeGoneReason> _gone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _firstAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<ZooKeeperWatchEvent> _watcher;
     private volatile bool _stopped;
     private volatile bool _confirmed;
@@ -57,6 +60,12 @@ internal sealed class OwnNodeMonitor
 
     /// <summary>True once an exists reply found the node with the watch set (and it is not gone since).</summary>
     public bool IsConfirmed => _confirmed && !IsGone;
+
+    /// <summary>
+    /// Completes once the first exists has been answered or has failed, after <see cref="IsConfirmed"/> and
+    /// <see cref="IsGone"/> show its outcome; never faults.
+    /// </summary>
+    public Task FirstAnswer => _firstAnswer.Task;
 
     /// <summary>Sets the watch (in the background). Only the first call of <see cref="Start"/> or <see cref="StartAfterListing"/> counts.</summary>
     public void Start()
@@ -109,10 +118,13 @@ internal sealed class OwnNodeMonitor
                     _confirmed = true;
                 }
 
+                _firstAnswer.TrySetResult();
                 return;
             }
             catch (ZooKeeperException ex) when (ex.IsTransient)
             {
+                _firstAnswer.TrySetResult();
+
                 // The watch may not be set: try again on the next connection of the same session (backing off while
                 // requests fail on a live connection, e.g. Throttled).
                 try
@@ -134,9 +146,12 @@ internal sealed class OwnNodeMonitor
             catch (Exception ex) when (ex is ZooKeeperException or ObjectDisposedException)
             {
                 _gone.TrySetResult(NodeGoneReason.SessionEnded);
+                _firstAnswer.TrySetResult();
                 return;
             }
         }
+
+        _firstAnswer.TrySetResult(); // stopped or gone before an answer: nothing more will come
     }
 
     private void OnEvent(ZooKeeperWatchEvent watchEvent)
