@@ -102,11 +102,12 @@ internal static partial class HttpBenchmark
                 await floor.WarmUpAsync();
                 for (var round = 0; round < LowLoadRounds; round++)
                 {
-                    var oneNameFloor = await floor.MeasureP50Async(newName: false);
-                    var newNameFloor = await floor.MeasureP50Async(newName: true);
+                    using var requests = new RequestCounter();
+                    var floors = await LockBenchmark.MeasureInterleavedAsync(RawFloor.Iterations, requests,
+                        ("one name", () => floor.OnceAsync(newName: false)), ("new name", () => floor.OnceAsync(newName: true)));
                     lowLoad.Add(new LowLoadRound(
-                        oneNameFloor,
-                        newNameFloor,
+                        floors[0].P50Ms!.Value,
+                        floors[1].P50Ms!.Value,
                         await RunRowAsync(LowLoadLockedOneId, "/locked/43", false, 1),
                         await RunRowAsync(LowLoadLocked, "/locked/", true, 1),
                         await RunRowAsync(LowLoadUnlocked, "/unlocked/", true, 1)));
@@ -129,7 +130,7 @@ internal static partial class HttpBenchmark
     /// <summary>The raw requests a lock needs at least, one after another on the given session.</summary>
     private sealed class RawFloor(ZooKeeperClient client, string root)
     {
-        private const int Iterations = 500;
+        public const int Iterations = 500;
 
         private readonly byte[] _data = new byte[64];
 
@@ -147,20 +148,6 @@ internal static partial class HttpBenchmark
             }
         }
 
-        public async Task<double> MeasureP50Async(bool newName)
-        {
-            var latencies = new double[Iterations];
-            for (var i = 0; i < Iterations; i++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                await OnceAsync(newName);
-                latencies[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-
-            Array.Sort(latencies);
-            return latencies[Iterations / 2];
-        }
-
         /// <summary>Deletes the one-name parent if it was created; the new names' containers and the root are left to the reaper.</summary>
         public async Task DeleteAsync()
         {
@@ -173,7 +160,7 @@ internal static partial class HttpBenchmark
             }
         }
 
-        private async Task OnceAsync(bool newName)
+        public async Task OnceAsync(bool newName)
         {
             var parent = OneName;
             if (newName)
@@ -182,9 +169,7 @@ internal static partial class HttpBenchmark
                 await client.CreateAsync(parent, ReadOnlyMemory<byte>.Empty, CreateMode.Container);
             }
 
-            var created = await client.CreateAsync(parent + "/lock-", _data, CreateMode.EphemeralSequential);
-            await client.GetChildrenAsync(parent);
-            await client.DeleteAsync(created.Path);
+            await LockBenchmark.FloorOnceAsync(client, parent, _data);
         }
     }
 

@@ -36,12 +36,7 @@ internal static class LockBenchmark
             // measurably slower than the same work a minute later).
             var floorParent = root + "/floor";
             var floorData = new byte[64];
-            async Task RawAsync()
-            {
-                var created = await clients[0].CreateAsync(floorParent + "/lock-", floorData, CreateMode.EphemeralSequential);
-                await clients[0].GetChildrenAsync(floorParent);
-                await clients[0].DeleteAsync(created.Path);
-            }
+            Task RawAsync() => FloorOnceAsync(clients[0], floorParent, floorData);
 
             async Task UncontendedAsync()
             {
@@ -81,8 +76,16 @@ internal static class LockBenchmark
         }
     }
 
+    /// <summary>The floor of one acquire+release under <paramref name="parent"/>: create (ephemeral sequential), getChildren, delete, one after another.</summary>
+    public static async Task FloorOnceAsync(ZooKeeperClient client, string parent, byte[] data)
+    {
+        var created = await client.CreateAsync(parent + "/lock-", data, CreateMode.EphemeralSequential);
+        await client.GetChildrenAsync(parent);
+        await client.DeleteAsync(created.Path);
+    }
+
     /// <summary>Runs each operation <paramref name="iterations"/> times, in alternating blocks of a tenth, and returns a latency row per operation.</summary>
-    private static async Task<IReadOnlyList<Row>> MeasureInterleavedAsync(int iterations, RequestCounter requests, params (string Benchmark, Func<Task> Operation)[] operations)
+    public static async Task<IReadOnlyList<Row>> MeasureInterleavedAsync(int iterations, RequestCounter requests, params (string Benchmark, Func<Task> Operation)[] operations)
     {
         const int Blocks = 10;
         var latencies = operations.Select(_ => new double[iterations]).ToArray();

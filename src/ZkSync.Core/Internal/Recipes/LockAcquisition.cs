@@ -211,28 +211,29 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
                         span.SetTag("zksync.lock.queue_position", index);
                     }
                     var wake = await WaitAsync(signal.Task, monitor.Gone, evictAfter, waitToken).ConfigureAwait(false);
-                    if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && !monitor.IsConfirmed
-                        && !monitor.IsGone && !lookConnection.IsCancellationRequested)
+                    if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1)
                     {
-                        // Our exists went out before the getData on the head, on this connection, so its answer came before
-                        // that reply; only its continuation (thread pool) may not have run yet. A listing would be a round
-                        // trip spent on a race of our own threads.
-                        await monitor.FirstAnswer.WaitAsync(requestToken).ConfigureAwait(false);
-                    }
+                        if (!monitor.IsConfirmed && !monitor.IsGone && !lookConnection.IsCancellationRequested)
+                        {
+                            // Our exists went out before the getData on the head, on this connection, so its answer came
+                            // before that reply; only its continuation (thread pool) may not have run yet. A listing would
+                            // be a round trip spent on a race of our own threads.
+                            await monitor.FirstAnswer.WaitAsync(requestToken).ConfigureAwait(false);
+                        }
 
-                    if (wake?.Type == ZooKeeperEventType.NodeDeleted && attempt.AllowsDirectHandoff && index == 1 && monitor.IsConfirmed
-                        && !lookConnection.IsCancellationRequested && client.IsAcknowledgementFresh)
-                    {
                         // The head is gone and nothing created after our listing can sort before us: we are first.
                         // Only on the connection of that listing: after a reconnect, SetWatches re-creates the events of
                         // the outage in no particular order, so our own node's deletion may still be on its way (F14).
                         // And only while the server has acknowledged something recently: a notification proves nothing
                         // about our outgoing direction (a one-way partition), so when no reply came for a ping interval
                         // the next listing is the one round trip that confirms the hand-off.
-                        acquired = await ConfirmAsync(attempt, entry, monitor, waited, requestToken).ConfigureAwait(false);
-                        if (acquired is not null)
+                        if (monitor.IsConfirmed && !lookConnection.IsCancellationRequested && client.IsAcknowledgementFresh)
                         {
-                            return acquired;
+                            acquired = await ConfirmAsync(attempt, entry, monitor, waited, requestToken).ConfigureAwait(false);
+                            if (acquired is not null)
+                            {
+                                return acquired;
+                            }
                         }
                     }
                 }
