@@ -89,6 +89,7 @@ public sealed class MultiAndAclTests
 
         Assert.Equal("/inside0000000000", created.Path);
         Assert.Equal(["/inside0000000000"], ephemerals);
+        await admin.SyncAsync(root.Path);
         Assert.NotNull(await admin.ExistsAsync(root["inside0000000000"]));
         var e = await fired.Task.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal("/", e.Path);

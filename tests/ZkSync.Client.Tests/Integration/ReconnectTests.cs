@@ -20,6 +20,9 @@ public sealed class ReconnectTests
         client.StateChanged += (_, e) => states.Writer.TryWrite(e.State);
         var dataChanged = new TaskCompletionSource<ZooKeeperWatchEvent>();
         var childChanged = new TaskCompletionSource<ZooKeeperWatchEvent>();
+        // Another session created the root and the node, perhaps through another member: sync first, so that this
+        // client's member has them before it reads (ZooKeeper orders reads after writes only within one session).
+        await client.SyncAsync(root.Path);
         await client.GetDataAsync(root["watched"], e => dataChanged.TrySetResult(e));
         await client.GetChildrenAsync(root.Path, e => childChanged.TrySetResult(e));
         var sessionId = client.Session.SessionId;

@@ -143,6 +143,7 @@ public sealed class WatchTests
         await WaitForStateAsync(states, ZooKeeperSessionState.Expired);
         await WaitForStateAsync(states, ZooKeeperSessionState.Connected);
         Assert.NotEqual(oldSession, client.Session.SessionId);
+        await observer.SyncAsync(root["eph"]);
         Assert.Null(await observer.ExistsAsync(root["eph"]));
     }
 
@@ -154,7 +155,8 @@ public sealed class WatchTests
         var client = await TestClients.ConnectAsync(TimeSpan.FromSeconds(30));
         await client.CreateAsync(root["eph"], ReadOnlyMemory<byte>.Empty, CreateMode.Ephemeral);
         var deleted = new TaskCompletionSource<ZooKeeperWatchEvent>();
-        await observer.ExistsAsync(root["eph"], e => deleted.TrySetResult(e));
+        await observer.SyncAsync(root["eph"]);
+        Assert.NotNull(await observer.ExistsAsync(root["eph"], e => deleted.TrySetResult(e)));
 
         await client.DisposeAsync();
 
