@@ -104,11 +104,10 @@ internal static class QueueSection
         return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    /// <summary>One line per library and fsync mode (solid: fsync on, dashed: off), the median of the rounds at each N; N on a log₂ axis.</summary>
+    /// <summary>One line per library and fsync mode (see <see cref="ChartStyle"/>), the median of the rounds at each N; N on a log₂ axis.</summary>
     private static void Plot(IReadOnlyList<CurveFiles.QueueRun> runs, Measure measure, string file)
     {
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
         var sizes = runs.SelectMany(r => r.Points).Select(p => p.Sessions).Distinct().Order().ToArray();
         foreach (var run in runs)
         {
@@ -123,11 +122,7 @@ internal static class QueueSection
                 var xs = points.Select(g => Math.Log2(g.Key)).ToArray();
                 var ys = points.Select(g => Median(g, measure.Value)).ToArray();
                 var line = plot.Add.Scatter(xs, ys);
-                line.Color = palette.GetColor(Array.IndexOf(QueueCurve.Libraries, library));
-                line.LineWidth = 2;
-                line.MarkerSize = 7;
-                line.LinePattern = run.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
-                line.LegendText = $"{library} (fsync {run.Fsync})";
+                ChartStyle.Apply(line, Array.IndexOf(QueueCurve.Libraries, library), run.Fsync, library);
             }
         }
 

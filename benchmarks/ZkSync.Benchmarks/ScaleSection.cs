@@ -139,23 +139,18 @@ internal static class ScaleSection
             .Select(g => new Series(g.Key, run.Fsync, [.. g.OrderBy(r => r.Locks).Select(r => ((double)r.Locks, value(r)))])));
 
     /// <summary>
-    /// One line per library (its colour as in the queue charts) and fsync mode (solid: fsync on, dashed: off), x on a log₁₀
+    /// One line per library (its colour as in the queue charts) and fsync mode (<see cref="ChartStyle"/>), x on a log₁₀
     /// axis labelled with the counts, and y too if <paramref name="logarithmic"/>.
     /// </summary>
     private static void Plot(IEnumerable<Series> series, string file, string title, string xLabel, string yLabel, bool logarithmic)
     {
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
         var all = series.ToList();
         foreach (var curve in all)
         {
             var ys = curve.Points.Select(p => logarithmic ? Math.Log10(p.Y) : p.Y).ToArray();
             var line = plot.Add.Scatter(curve.Points.Select(p => Math.Log10(p.X)).ToArray(), ys);
-            line.Color = palette.GetColor(LibraryIndex(curve.Library));
-            line.LineWidth = 2;
-            line.MarkerSize = 7;
-            line.LinePattern = curve.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
-            line.LegendText = $"{Library(curve.Library)} (fsync {curve.Fsync})";
+            ChartStyle.Apply(line, LibraryIndex(curve.Library), curve.Fsync, Library(curve.Library));
         }
 
         var ticks = all.SelectMany(c => c.Points).Select(p => p.X).Distinct().Order().ToArray();

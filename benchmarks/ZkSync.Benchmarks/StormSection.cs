@@ -111,13 +111,12 @@ internal static class StormSection
     private static string Ms(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "never";
 
     /// <summary>
-    /// The ensemble's watch count after the stop, one line per library and fsync mode (solid: on, dashed: off), from its
+    /// The ensemble's watch count after the stop, one line per library and fsync mode (<see cref="ChartStyle"/>), from its
     /// median round (by the time its watches were back, else by its reconnect); false when no run has a trace.
     /// </summary>
     private static bool PlotTraces(IReadOnlyList<StormBenchmark.StormRun> runs, string file)
     {
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
         var any = false;
         // The chart ends a little after the last count that came back; one that never did is drawn flat to that edge
         // (it was polled for 15 s after the reconnect).
@@ -143,11 +142,7 @@ internal static class StormSection
                 }
                 var line = plot.Add.Scatter(trace.Select(t => t[0] / 1000).ToArray(), trace.Select(t => t[1]).ToArray());
                 line.ConnectStyle = ConnectStyle.StepHorizontal;
-                line.Color = palette.GetColor(Array.IndexOf(StormBenchmark.Libraries, library));
-                line.LineWidth = 2;
-                line.MarkerSize = 0;
-                line.LinePattern = run.Fsync == "off" ? LinePattern.Dashed : LinePattern.Solid;
-                line.LegendText = $"{library} (fsync {run.Fsync})";
+                ChartStyle.Apply(line, Array.IndexOf(StormBenchmark.Libraries, library), run.Fsync, library, markers: false);
                 any = true;
             }
         }
