@@ -12,6 +12,15 @@ public static class ZooKeeperTree
     public static async Task DeleteAsync(ZooKeeperClient client, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(client);
+
+        // Other sessions created most of the tree, perhaps through other members: sync first, so that this client's
+        // member lists every child they created (a child it missed would make the parent's delete fail with NotEmpty).
+        await client.SyncAsync(path, cancellationToken).ConfigureAwait(false);
+        await DeleteTreeAsync(client, path, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task DeleteTreeAsync(ZooKeeperClient client, string path, CancellationToken cancellationToken)
+    {
         IReadOnlyList<string> children;
         try
         {
@@ -23,7 +32,7 @@ public static class ZooKeeperTree
         }
 
         await Parallel.ForEachAsync(children, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
-            async (child, ct) => await DeleteAsync(client, ZkPath.Combine(path, child), ct).ConfigureAwait(false)).ConfigureAwait(false);
+            async (child, ct) => await DeleteTreeAsync(client, ZkPath.Combine(path, child), ct).ConfigureAwait(false)).ConfigureAwait(false);
         try
         {
             await client.DeleteAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);

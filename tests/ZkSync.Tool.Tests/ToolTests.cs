@@ -162,7 +162,7 @@ public sealed class ToolTests(InstalledTool tool) : IAsyncLifetime
 
         await hold.WriteLineAsync("done");
         Assert.Equal(0, await hold.WaitForExitAsync(WaitHelper.DefaultTimeout));
-        Assert.Null(await _admin.ExistsAsync(barrier, cancellationToken: Ct));
+        Assert.Null(await ExistsAsync(barrier));
         await WaitForReadinessAsync(app, HttpStatusCode.OK);
     }
 
@@ -173,13 +173,13 @@ public sealed class ToolTests(InstalledTool tool) : IAsyncLifetime
 
         var failed = await tool.RunAsync(["barrier", "hold", barrier, "--server", Server, "--", "sh", "-c", "exit 3"]);
         Assert.True(failed.ExitCode == 3, failed.ToString());
-        Assert.NotNull(await _admin.ExistsAsync(barrier, cancellationToken: Ct));
+        Assert.NotNull(await ExistsAsync(barrier));
         var wait = await tool.RunAsync(["barrier", "wait", barrier, "--timeout", "0", "--server", Server]);
         Assert.True(wait.ExitCode == 12, wait.ToString());
 
         var cleared = await tool.RunAsync(["barrier", "hold", barrier, "--clear-on-failure", "--server", Server, "--", "sh", "-c", "exit 4"]);
         Assert.True(cleared.ExitCode == 4, cleared.ToString());
-        Assert.Null(await _admin.ExistsAsync(barrier, cancellationToken: Ct));
+        Assert.Null(await ExistsAsync(barrier));
         Assert.Equal(0, (await tool.RunAsync(["barrier", "wait", barrier, "--timeout", "0", "--server", Server])).ExitCode);
     }
 
@@ -257,6 +257,13 @@ public sealed class ToolTests(InstalledTool tool) : IAsyncLifetime
         {
             return [];
         }
+    }
+
+    // The tool's sessions wrote the node, perhaps through other members: sync first, as ChildrenAsync does.
+    private async Task<ZooKeeperStat?> ExistsAsync(string path)
+    {
+        await _admin.SyncAsync(path, Ct);
+        return await _admin.ExistsAsync(path, cancellationToken: Ct);
     }
 
     private async Task DeleteTreeAsync(string path)

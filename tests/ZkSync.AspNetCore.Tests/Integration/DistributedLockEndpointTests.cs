@@ -104,6 +104,8 @@ public sealed class DistributedLockEndpointTests : IAsyncLifetime
         var holder = _client1.SendAsync(request, Ct);
         await _gates["h"].Entered;
 
+        // The app's session created the node, perhaps through another member: sync the admin session before it reads.
+        await _zk.Admin.SyncAsync(_zk.LockRoot + "/orders/77", Ct);
         var info = await new ZkSync.Inspection.ZooKeeperInspector(_zk.Admin).GetLockAsync(_zk.LockRoot + "/orders/77", cancellationToken: Ct);
 
         var node = Assert.Single(info!.Holders);

@@ -47,12 +47,18 @@ internal sealed class ZooKeeperTestEnvironment : IAsyncDisposable
         return new ZooKeeperTestEnvironment(admin, "/zksync-tests/aspnet-" + Guid.NewGuid().ToString("N"));
     }
 
-    /// <summary>The lock nodes (holders and waiters) under a lock name, e.g. <c>orders/42</c>; empty when none.</summary>
+    /// <summary>
+    /// The lock nodes (holders and waiters) under a lock name, e.g. <c>orders/42</c>; empty when none. Read after a sync:
+    /// the apps' sessions wrote them, perhaps through other members, and ZooKeeper orders reads after writes only within
+    /// one session.
+    /// </summary>
     public async Task<IReadOnlyList<string>> LockNodesAsync(string lockName)
     {
+        var path = LockRoot + "/" + lockName;
         try
         {
-            return await Admin.GetChildrenAsync(LockRoot + "/" + lockName);
+            await Admin.SyncAsync(path);
+            return await Admin.GetChildrenAsync(path);
         }
         catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)
         {

@@ -26,6 +26,10 @@ public sealed class BarrierTests
 
         Assert.True(await new ZooKeeperBarrier(setter, path).SetAsync());
         Assert.False(await new ZooKeeperBarrier(setter, path).SetAsync());
+
+        // The setter's session created the node, perhaps through another member: sync the waiter's session, so that its
+        // member has the node before it looks (ZooKeeper orders reads after writes only within one session).
+        await waiter.SyncAsync(path);
         var waiting = new ZooKeeperBarrier(waiter, path).WaitAsync(Timeout);
         Assert.True(await new ZooKeeperBarrier(waiter, path).IsSetAsync());
         Assert.False(waiting.IsCompleted);
@@ -69,6 +73,7 @@ public sealed class BarrierTests
         }
 
         var barrier = new ZooKeeperBarrier(observer, path);
+        await observer.SyncAsync(path);
         Assert.True(await barrier.IsSetAsync());
         Assert.False(await barrier.WaitAsync(TimeSpan.FromMilliseconds(200)));
         await barrier.RemoveAsync();

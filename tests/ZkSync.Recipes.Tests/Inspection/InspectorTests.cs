@@ -52,6 +52,9 @@ public sealed class InspectorTests
 
         await held.DisposeAsync();
         await using var next = await waiting;
+        // The contenders' sessions released and took the lock, perhaps through other members: sync the admin session before
+        // the inspector reads through it (ZooKeeper orders reads after writes only within one session).
+        await env.Admin.SyncAsync(env.Root + "/orders/42", ct);
         var after = await new ZooKeeperInspector(env.Admin).GetLockAsync(env.Root + "/orders/42", cancellationToken: ct);
         Assert.Equal(waiterClient.Session.SessionId, Assert.Single(after!.Holders).SessionId);
         Assert.Equal(next.FencingToken, after.Holders[0].FencingToken);
@@ -92,6 +95,7 @@ public sealed class InspectorTests
         await client.CreateAsync(env.Root + "/k", ReadOnlyMemory<byte>.Empty, cancellationToken: ct);
         await client.CreateAsync(env.Root + "/k/" + Guid.NewGuid().ToString("N") + "__lock__", "worker-3"u8.ToArray(), CreateMode.EphemeralSequential, cancellationToken: ct);
         await client.CreateAsync(env.Root + "/k/" + Guid.NewGuid().ToString("N") + "__rlock__", "reader-1"u8.ToArray(), CreateMode.EphemeralSequential, cancellationToken: ct);
+        await env.Admin.SyncAsync(env.Root, ct); // another session wrote them, as above
 
         var page = await new ZooKeeperInspector(env.Admin).GetLocksAsync(env.Root, cancellationToken: ct);
 
@@ -169,6 +173,7 @@ public sealed class InspectorTests
 
         await leadership.ResignAsync(ct);
         await using var next = await standing;
+        await env.Admin.SyncAsync(env.Root + "/jobs/nightly", ct); // another session resigned, as above
         Assert.Equal("replica-2", (await inspector.GetElectionAsync(env.Root + "/jobs/nightly", ct))!.Leader!.OwnerId);
     }
 
@@ -208,6 +213,7 @@ public sealed class InspectorTests
         var s2 = new ZooKeeperSemaphore(two, "exports", 3, options);
         await using var lease1 = await s1.AcquireAsync(TimeSpan.FromSeconds(10), ct);
         await using var lease2 = await s2.AcquireAsync(TimeSpan.FromSeconds(10), ct);
+        await env.Admin.SyncAsync(s1.Path, ct); // other sessions wrote the leases, as above
 
         var info = await new ZooKeeperInspector(env.Admin).GetSemaphoreAsync(s1.Path, ct);
 

@@ -151,6 +151,9 @@ public sealed class LeaderElectionTests
         Assert.Equal("http://10.0.0.7:8080", leader.Metadata["url"]);
         Assert.Equal(Environment.MachineName, leader.Metadata["host"]);
         Assert.True(DateTimeOffset.TryParse(leader.Metadata["startedAt"], System.Globalization.CultureInfo.InvariantCulture, out _));
+
+        // b's session created its node after a's last write, perhaps through another member: sync a's session first.
+        await client.SyncAsync(a.ElectionPath, Ct);
         var participants = await a.GetParticipantsAsync(Ct);
         Assert.Equal(["api-1", "api-2"], participants.Select(p => p.ParticipantId));
         Assert.Equal([true, false], participants.Select(p => p.IsLeader));

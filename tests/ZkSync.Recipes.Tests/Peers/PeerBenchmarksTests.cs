@@ -102,6 +102,8 @@ public sealed class PeerBenchmarksTests
 
             await driver.HoldAsync(root + "/held", 5, 2, ct);
 
+            // The driver's session created the locks, perhaps through another member: sync before reading them.
+            await client.SyncAsync(root + "/held", ct);
             for (var i = 0; i < 5; i++)
             {
                 Assert.Single(await client.GetChildrenAsync(root + "/held/lock-" + i.ToString(CultureInfo.InvariantCulture), cancellationToken: ct));
@@ -121,9 +123,11 @@ public sealed class PeerBenchmarksTests
         }
     }
 
-    // The lock nodes under each name of a parent (a Curator parent the container reaper removed counts none).
+    // The lock nodes under each name of a parent (a Curator parent the container reaper removed counts none), after a
+    // sync: the driver's session created and deleted them.
     private static async Task<int> LockNodesAsync(ZooKeeperClient client, string parent)
     {
+        await client.SyncAsync(parent, TestContext.Current.CancellationToken);
         var count = 0;
         foreach (var name in await ChildrenAsync(client, parent))
         {
