@@ -143,7 +143,12 @@ internal sealed class StartupBarrierService(string path, StartupBarrierOptions o
                 try
                 {
                     await client.WaitForConnectedAsync(stopping).ConfigureAwait(false);
-                    var stat = await client.ExistsAsync(Path, _ => changed.TrySetResult(), stopping).ConfigureAwait(false);
+
+                    // The first look syncs first: this client's member may not have applied a set made by another
+                    // session (the migration's) through the leader. Later looks follow this member's own events.
+                    var stat = _firstLook.Task.IsCompleted
+                        ? await client.ExistsAsync(Path, _ => changed.TrySetResult(), stopping).ConfigureAwait(false)
+                        : await client.AfterSyncAsync(Path, () => client.ExistsAsync(Path, _ => changed.TrySetResult(), stopping), stopping).ConfigureAwait(false);
                     failures = 0;
                     SetState(stat is null ? StartupBarrierState.Clear : StartupBarrierState.Set);
                     _firstLook.TrySetResult();

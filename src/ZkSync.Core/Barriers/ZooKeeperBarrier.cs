@@ -87,13 +87,19 @@ public sealed class ZooKeeperBarrier
         }
     }
 
-    /// <summary>Whether the barrier is set now.</summary>
+    /// <summary>
+    /// Whether the barrier is set now: the answer reflects every set and removal ZooKeeper acknowledged before the call,
+    /// also those of other sessions (the member this client talks to syncs with the leader first).
+    /// </summary>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>True when set.</returns>
     public async Task<bool> IsSetAsync(CancellationToken cancellationToken = default) =>
-        await _client.ExistsAsync(Path, cancellationToken: cancellationToken).ConfigureAwait(false) is not null;
+        await _client.AfterSyncAsync(Path, () => _client.ExistsAsync(Path, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false) is not null;
 
-    /// <summary>Waits while the barrier is set.</summary>
+    /// <summary>
+    /// Waits while the barrier is set. The first look reflects every set and removal ZooKeeper acknowledged before the
+    /// call, also those of other sessions (the member this client talks to syncs with the leader first).
+    /// </summary>
     /// <param name="timeout">How long to wait; null or <see cref="Timeout.InfiniteTimeSpan"/> for ever.</param>
     /// <param name="cancellationToken">Abandons the wait.</param>
     /// <returns>True once the barrier is not set; false if <paramref name="timeout"/> ran out first.</returns>
@@ -117,6 +123,7 @@ public sealed class ZooKeeperBarrier
         // The check itself is not cut short by a zero timeout: it means "check once".
         var requestToken = checkOnce ? cancellationToken : deadline.Token;
         var failures = 0;
+        var synced = false;
         try
         {
             while (true)
@@ -128,7 +135,18 @@ public sealed class ZooKeeperBarrier
                     await _client.WaitForConnectedAsync(deadline.Token).ConfigureAwait(false);
 
                     // getData, not exists: a barrier that is clear may never be set again, and must not keep a watch.
-                    await _client.GetDataAsync(Path, onChange, requestToken).ConfigureAwait(false);
+                    // Until a look has been answered, a sync goes first: this client's member may not have applied a
+                    // set another session made through the leader. Later looks follow this member's own events.
+                    if (synced)
+                    {
+                        await _client.GetDataAsync(Path, onChange, requestToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await _client.AfterSyncAsync(Path, () => _client.GetDataAsync(Path, onChange, requestToken), requestToken).ConfigureAwait(false);
+                        synced = true;
+                    }
+
                     failures = 0;
                 }
                 catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode)

@@ -282,13 +282,11 @@ internal sealed class LockAcquisition(ZooKeeperClient client, IReadOnlyList<ZooK
     /// </summary>
     private async Task<bool> IsHeldAsync(LockAttempt attempt, CancellationToken cancellationToken)
     {
-        var sync = client.SyncAsync(attempt.LockPath, cancellationToken);
-        var listing = client.GetChildrenAsync(attempt.LockPath, cancellationToken: cancellationToken);
-        listing.ObserveFailure(); // also when the sync fails first
         try
         {
-            await sync.ConfigureAwait(false);
-            return LockContention.WouldWait(LockContention.Sort(await listing.ConfigureAwait(false), attempt.Kind), attempt.Kind);
+            var listing = await client.AfterSyncAsync(attempt.LockPath,
+                () => client.GetChildrenAsync(attempt.LockPath, cancellationToken: cancellationToken), cancellationToken).ConfigureAwait(false);
+            return LockContention.WouldWait(LockContention.Sort(listing, attempt.Kind), attempt.Kind);
         }
         catch (ZooKeeperException ex) when (ex.Code == ZooKeeperErrorCode.NoNode || ex.IsTransient)
         {
