@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using ZkSync.Client;
 
 namespace ZkSync.TestSupport;
 
@@ -30,6 +31,24 @@ public sealed class FakeZooKeeperServer : IAsyncDisposable
 
     /// <summary><c>127.0.0.1:port</c>.</summary>
     public string ConnectionString => "127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+    /// <summary>A client of this server (session timeout 4 s, as the handshake grants), once connected.</summary>
+    /// <param name="patience">How long to wait for the connection.</param>
+    /// <returns>The connected client; the caller disposes it.</returns>
+    public async Task<ZooKeeperClient> ConnectClientAsync(TimeSpan patience)
+    {
+        var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = ConnectionString, SessionTimeout = TimeSpan.FromSeconds(4) });
+        try
+        {
+            await client.WaitForConnectedAsync().WaitAsync(patience);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
 
     /// <summary>Connections accepted so far.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
@@ -123,13 +142,24 @@ public sealed class FakeZooKeeperServer : IAsyncDisposable
     /// <param name="error">ZooKeeper's error code (0 for ok).</param>
     /// <param name="cancellationToken">Stops writing.</param>
     /// <returns>A task that completes when written.</returns>
-    public static async Task WriteReplyHeaderAsync(Stream stream, int xid, int error, CancellationToken cancellationToken)
+    public static Task WriteReplyHeaderAsync(Stream stream, int xid, int error, CancellationToken cancellationToken) =>
+        WriteReplyAsync(stream, xid, error, [], cancellationToken);
+
+    /// <summary>Writes a reply: its header (xid, zxid 1, err) and then <paramref name="body"/>.</summary>
+    /// <param name="stream">The connection.</param>
+    /// <param name="xid">The request's xid.</param>
+    /// <param name="error">ZooKeeper's error code (0 for ok).</param>
+    /// <param name="body">The reply's body, already encoded.</param>
+    /// <param name="cancellationToken">Stops writing.</param>
+    /// <returns>A task that completes when written.</returns>
+    public static async Task WriteReplyAsync(Stream stream, int xid, int error, byte[] body, CancellationToken cancellationToken)
     {
-        var reply = new byte[4 + 16];
-        BinaryPrimitives.WriteInt32BigEndian(reply, 16);
+        var reply = new byte[4 + 16 + body.Length];
+        BinaryPrimitives.WriteInt32BigEndian(reply, 16 + body.Length);
         BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(4), xid);
         BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(8), 1);
         BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(16), error);
+        body.CopyTo(reply, 20);
         await stream.WriteAsync(reply, cancellationToken);
     }
 

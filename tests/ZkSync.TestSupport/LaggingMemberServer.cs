@@ -44,10 +44,10 @@ public sealed class LaggingMemberServer(string path)
                     var body = new byte[4 + name.Length];
                     BinaryPrimitives.WriteInt32BigEndian(body, name.Length);
                     name.CopyTo(body, 4);
-                    await WriteReplyAsync(stream, xid, body, cancellationToken);
+                    await FakeZooKeeperServer.WriteReplyAsync(stream, xid, 0, body, cancellationToken);
                     break;
                 case 3 or 4 when requestPath == path && Syncs > 0: // exists: a stat; getData: empty data, a stat
-                    await WriteReplyAsync(stream, xid, new byte[(type == 4 ? 4 : 0) + StatLength], cancellationToken);
+                    await FakeZooKeeperServer.WriteReplyAsync(stream, xid, 0, new byte[(type == 4 ? 4 : 0) + StatLength], cancellationToken);
                     break;
                 case 3 or 4 when requestPath == path:
                     Interlocked.Increment(ref _staleReads);
@@ -65,14 +65,4 @@ public sealed class LaggingMemberServer(string path)
 
     private static string ReadString(ReadOnlySpan<byte> span) =>
         Encoding.UTF8.GetString(span.Slice(4, BinaryPrimitives.ReadInt32BigEndian(span)));
-
-    private static async Task WriteReplyAsync(Stream stream, int xid, byte[] body, CancellationToken cancellationToken)
-    {
-        var reply = new byte[4 + 16 + body.Length];
-        BinaryPrimitives.WriteInt32BigEndian(reply, 16 + body.Length);
-        BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(4), xid);
-        BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(8), 1);
-        body.CopyTo(reply, 20);
-        await stream.WriteAsync(reply, cancellationToken);
-    }
 }

@@ -20,7 +20,7 @@ public sealed class StartupBarrierLaggingMemberTests
     {
         var member = new LaggingMemberServer(Path);
         await using var fake = new FakeZooKeeperServer(member.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
         var service = new StartupBarrierService(Path, new StartupBarrierOptions { Mode = StartupBarrierMode.ReadinessOnly }, client, NullLogger.Instance);
 
         await service.StartAsync(CancellationToken.None).WaitAsync(Patience);
@@ -40,7 +40,7 @@ public sealed class StartupBarrierLaggingMemberTests
     {
         var member = new LaggingMemberServer(Path);
         await using var fake = new FakeZooKeeperServer(member.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
         var service = new StartupBarrierService(Path, new StartupBarrierOptions { Mode = StartupBarrierMode.WaitBeforeStart, Timeout = TimeSpan.FromSeconds(1) }, client, NullLogger.Instance);
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => service.StartAsync(CancellationToken.None).WaitAsync(Patience));
@@ -48,12 +48,5 @@ public sealed class StartupBarrierLaggingMemberTests
         Assert.Contains("was still set", refused.Message, StringComparison.Ordinal);
         Assert.Equal(StartupBarrierState.Set, service.State);
         Assert.Equal(0, member.StaleReads);
-    }
-
-    private static async Task<ZooKeeperClient> ConnectAsync(FakeZooKeeperServer fake)
-    {
-        var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = fake.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(4) });
-        await client.WaitForConnectedAsync().WaitAsync(Patience);
-        return client;
     }
 }

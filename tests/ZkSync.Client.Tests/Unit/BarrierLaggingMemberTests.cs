@@ -17,7 +17,7 @@ public sealed class BarrierLaggingMemberTests
     {
         var member = new LaggingMemberServer(Path);
         await using var fake = new FakeZooKeeperServer(member.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
 
         Assert.False(await new ZooKeeperBarrier(client, Path).WaitAsync(TimeSpan.Zero).WaitAsync(Patience));
         Assert.Equal(0, member.StaleReads);
@@ -28,16 +28,9 @@ public sealed class BarrierLaggingMemberTests
     {
         var member = new LaggingMemberServer(Path);
         await using var fake = new FakeZooKeeperServer(member.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
 
         Assert.True(await new ZooKeeperBarrier(client, Path).IsSetAsync().WaitAsync(Patience));
         Assert.Equal(0, member.StaleReads);
-    }
-
-    private static async Task<ZooKeeperClient> ConnectAsync(FakeZooKeeperServer fake)
-    {
-        var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = fake.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(4) });
-        await client.WaitForConnectedAsync().WaitAsync(Patience);
-        return client;
     }
 }

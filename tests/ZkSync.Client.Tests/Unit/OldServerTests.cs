@@ -18,7 +18,7 @@ public sealed class OldServerTests
     {
         var server = new OldZooKeeperServer(OldZooKeeperServer.ZooKeeper36);
         await using var fake = new FakeZooKeeperServer(server.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
 
         var refused = await Assert.ThrowsAsync<ZooKeeperException>(() => client.WhoAmIAsync().WaitAsync(Patience));
 
@@ -38,7 +38,7 @@ public sealed class OldServerTests
     {
         var server = new OldZooKeeperServer(OldZooKeeperServer.ZooKeeper36, answerKnown: false);
         await using var fake = new FakeZooKeeperServer(server.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
 
         var exists = client.ExistsAsync("/x"); // unanswered when the refusal overtakes it
         var refused = await Assert.ThrowsAsync<ZooKeeperException>(() => client.WhoAmIAsync().WaitAsync(Patience));
@@ -56,7 +56,7 @@ public sealed class OldServerTests
     {
         var server = new OldZooKeeperServer(OldZooKeeperServer.ZooKeeper35);
         await using var fake = new FakeZooKeeperServer(server.ServeAsync);
-        await using var client = await ConnectAsync(fake);
+        await using var client = await fake.ConnectClientAsync(Patience);
 
         var refused = await Assert.ThrowsAsync<ZooKeeperException>(() => client.AddWatchAsync("/config", mode, _ => { }).WaitAsync(Patience));
 
@@ -72,12 +72,5 @@ public sealed class OldServerTests
         var ephemerals = await Assert.ThrowsAsync<ZooKeeperException>(() => client.GetEphemeralsAsync().WaitAsync(Patience));
         Assert.Contains("getEphemerals needs ZooKeeper 3.6 or later", ephemerals.Message, StringComparison.Ordinal);
         Assert.Equal(2, server.Refused); // addWatch once, getEphemerals once
-    }
-
-    private static async Task<ZooKeeperClient> ConnectAsync(FakeZooKeeperServer fake)
-    {
-        var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = fake.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(4) });
-        await client.WaitForConnectedAsync().WaitAsync(Patience);
-        return client;
     }
 }

@@ -20,8 +20,7 @@ public sealed class RecipeBackOffTests
     {
         var requests = 0;
         await using var server = new FakeZooKeeperServer((stream, _, token) => ThrottleAsync(stream, () => Interlocked.Increment(ref requests), token));
-        await using var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = server.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(4) });
-        await client.WaitForConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await using var client = await server.ConnectClientAsync(TimeSpan.FromSeconds(10));
 
         Assert.False(await new ZooKeeperBarrier(client, "/deploy").WaitAsync(TimeSpan.FromSeconds(3)).WaitAsync(TimeSpan.FromSeconds(30)));
 
@@ -34,8 +33,7 @@ public sealed class RecipeBackOffTests
     {
         var requests = 0;
         await using var server = new FakeZooKeeperServer((stream, _, token) => ThrottleAsync(stream, () => Interlocked.Increment(ref requests), token));
-        await using var client = new ZooKeeperClient(new ZooKeeperClientOptions { ConnectionString = server.ConnectionString, SessionTimeout = TimeSpan.FromSeconds(4) });
-        await client.WaitForConnectedAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await using var client = await server.ConnectClientAsync(TimeSpan.FromSeconds(10));
 
         var entered = new ZooKeeperDoubleBarrier(client, "/group", 2).EnterAsync(TimeSpan.FromSeconds(3));
 
@@ -50,17 +48,12 @@ public sealed class RecipeBackOffTests
         {
             var frame = await FakeZooKeeperServer.ReadFrameAsync(stream, cancellationToken);
             var xid = BinaryPrimitives.ReadInt32BigEndian(frame);
-            var reply = new byte[4 + 16];
-            BinaryPrimitives.WriteInt32BigEndian(reply, 16);
-            BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(4), xid);
-            BinaryPrimitives.WriteInt64BigEndian(reply.AsSpan(8), 1);
             if (xid != -2)
             {
                 countRequest();
-                BinaryPrimitives.WriteInt32BigEndian(reply.AsSpan(16), (int)ZooKeeperErrorCode.Throttled);
             }
 
-            await stream.WriteAsync(reply, cancellationToken);
+            await FakeZooKeeperServer.WriteReplyHeaderAsync(stream, xid, xid == -2 ? 0 : (int)ZooKeeperErrorCode.Throttled, cancellationToken);
         }
     }
 }
